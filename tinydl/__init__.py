@@ -1,0 +1,27 @@
+"""tinydl: a small deep-learning engine on NumPy (and CuPy), written to be read.
+
+    import tinydl
+    x = tinydl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad            # tensor([2., 4., 6.])
+"""
+from . import backend, cuda, dtypes
+from .backend import DeviceError
+from .dtypes import bool_ as bool  # noqa: A001  (PyTorch's name)
+from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8
+from .tensor import Context, Function, Tensor, enable_grad, is_grad_enabled, no_grad
+from .creation import (FloatTensor, LongTensor, arange, as_tensor, eye, from_numpy, full, full_like,
+                       linspace, manual_seed, ones, ones_like, rand, randint, randn, tensor, zeros,
+                       zeros_like)
+from . import functional
+from .functional import *  # noqa: F401,F403  (tinydl.relu, tinydl.cat, ... as in PyTorch)
+from . import methods  # noqa: F401  (attaches operators to Tensor)
+from .gradcheck import GradcheckError, gradcheck
+from . import autograd
+
+__version__ = "0.1.0"
+
+double = float64
+float = float32  # noqa: A001
+long = int64

@@ -1,0 +1,180 @@
+"""Making tensors: tensor(), zeros(), randn() and the rest, with PyTorch's dtype rules.
+
+Python floats (and lists of them) become float32, Python ints int64, bools
+bool; NumPy/CuPy arrays keep their dtype. ``device=None`` means the default
+device ("cpu", or $TINYDL_DEVICE).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from . import backend, dtypes
+from .tensor import Tensor
+
+Shape = Sequence[int]
+
+
+def _dtype_or(dtype: Any, default: Any) -> Any:
+    return default if dtype is None else backend.as_numpy_dtype(dtype)
+
+
+def _shape(size: tuple) -> tuple:
+    """Accept both zeros(2, 3) and zeros((2, 3))."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for n in size:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {size}")
+    return tuple(size)
+
+
+def _make(array: Any, requires_grad: bool) -> Tensor:
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (numbers, nested lists, ndarray or Tensor)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_ndarray(data):
+        source_device = backend.device_of(data)
+        target = backend.normalize_device(device if device is not None else source_device)
+        array = backend.to_device(data, target)
+        array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
+        return _make(array, requires_grad)
+    host = backend.host_array(data)
+    if not backend.is_numpy_scalar(data):  # numpy scalars keep their dtype, Python data does not
+        host = host.astype(dtypes.python_data_dtype(host), copy=False)
+    if dtype is not None:
+        host = host.astype(backend.as_numpy_dtype(dtype), copy=False)
+    array = backend.to_device(host, backend.normalize_device(device))
+    return _make(array, requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like tensor(), but shares memory with a Tensor or ndarray when it can."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    if backend.is_ndarray(data) and dtype is None and device is None:
+        return Tensor(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array: Any) -> Tensor:
+    """A CPU tensor that shares memory with the numpy array."""
+    if not backend.is_ndarray(array) or backend.device_of(array) != "cpu":
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    return Tensor(array)
+
+
+def FloatTensor(*data: Any) -> Tensor:  # noqa: N802  (PyTorch's legacy name)
+    """Legacy constructor: FloatTensor(data) converts to float32; FloatTensor(2, 3) makes zeros."""
+    if data and all(isinstance(n, int) and not isinstance(n, bool) for n in data):
+        return zeros(*data, dtype=dtypes.float32)
+    (values,) = data
+    return tensor(values, dtype=dtypes.float32)
+
+
+def LongTensor(*data: Any) -> Tensor:  # noqa: N802
+    """Legacy constructor: LongTensor(data) converts to int64; LongTensor(2, 3) makes zeros."""
+    if data and all(isinstance(n, int) and not isinstance(n, bool) for n in data):
+        return zeros(*data, dtype=dtypes.int64)
+    (values,) = data
+    return tensor(values, dtype=dtypes.int64)
+
+
+def full(size: Shape, fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it, as PyTorch)."""
+    if dtype is None:
+        dtype = dtypes.python_data_dtype(backend.host_array(fill_value))
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(xp.full(_shape((size,) if isinstance(size, int) else tuple(size)), fill_value,
+                         dtype=backend.as_numpy_dtype(dtype)), requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+
+
+def _like(other: Tensor, dtype: Any, device: Any) -> tuple:
+    device = backend.normalize_device(device) if device is not None else other.device
+    return backend.module_for_device(device), _dtype_or(dtype, other.dtype)
+
+
+def zeros_like(other: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    xp, dtype = _like(other, dtype, device)
+    return _make(xp.zeros(other.shape, dtype=dtype), requires_grad)
+
+
+def ones_like(other: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    xp, dtype = _like(other, dtype, device)
+    return _make(xp.ones(other.shape, dtype=dtype), requires_grad)
+
+
+def full_like(other: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    xp, dtype = _like(other, dtype, device)
+    return _make(xp.full(other.shape, fill_value, dtype=dtype), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values from start (inclusive) to end (exclusive); int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, int) for v in (start, end, step))
+        dtype = dtypes.DEFAULT_INT if is_int else dtypes.DEFAULT_FLOAT
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(xp.arange(start, end, step, dtype=backend.as_numpy_dtype(dtype)), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+                 requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) (seed with tinydl.manual_seed)."""
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+                 requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples (seed with tinydl.manual_seed)."""
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+                 requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Shape = (), dtype: Any = None,
+            device: Any = None) -> Tensor:
+    """Integers in [low, high); randint(high, size) also works, as in PyTorch."""
+    if high is None:
+        low, high = 0, low
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    xp = backend.module_for_device(backend.normalize_device(device))
+    return _make(backend.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT)),
+                 False)
+
+
+def manual_seed(seed: int) -> None:
+    """Seed tinydl's random generators on every backend (rand, randn, init, dropout)."""
+    backend.manual_seed(seed)

@@ -1,0 +1,28 @@
+"""The functions users call: ``tinydl.functional.relu(x)``, ``F.cross_entropy(...)``.
+
+Each is defined next to its Function in ``tinydl/ops``; this module is the
+public list. ``tinydl.nn.functional`` (PyTorch's ``F``) re-exports these same
+functions, and Tensor's methods (``x.relu()``) call them too.
+"""
+from .ops.convert import cast, to, to_device
+from .ops.elementwise import (abs, add, clamp, div, eq, exp, ge, gt, le, leaky_relu, log,
+                              logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne, neg, pow, relu,
+                              sigmoid, sqrt, sub, tanh, where)
+from .ops.linalg import matmul
+from .ops.nn import (binary_cross_entropy_with_logits, cross_entropy, dropout, linear,
+                     log_softmax, mse_loss, nll_loss, softmax)
+from .ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .ops.shape import (cat, expand, flatten, getitem, permute, reshape, squeeze, stack, t,
+                        transpose, unsqueeze, view)
+
+clip = clamp
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "binary_cross_entropy_with_logits", "cast", "cat", "clamp",
+    "clip", "cross_entropy", "div", "dropout", "eq", "exp", "expand", "flatten", "ge", "getitem",
+    "gt", "le", "leaky_relu", "linear", "log", "log_softmax", "logical_and", "logical_not", "logical_or", "logical_xor", "logsumexp", "lt",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mse_loss", "mul", "ne", "neg",
+    "nll_loss", "permute", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "squeeze",
+    "stack", "std", "sub", "sum", "t", "tanh", "to", "to_device", "transpose", "unsqueeze", "var",
+    "view", "where",
+]

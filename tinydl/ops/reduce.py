@@ -1,0 +1,271 @@
+"""Reductions along dimensions: sum, mean, max/min, var/std, logsumexp, softmax.
+
+``dim`` is an int, a tuple of ints, or None (all dimensions); ``keepdim``
+keeps the reduced dimensions with size 1. A reduction's backward first
+puts the removed dimensions back (``restore_dims``) so the gradient
+broadcasts against the input.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+from typing import Any
+
+from .. import backend
+from ..tensor import Context, Function, Tensor
+from .convert import cast
+from .elementwise import sqrt
+
+Dim = Any  # int | tuple[int, ...] | None
+
+
+def normalize_dims(op_name: str, dim: Dim, ndim: int) -> tuple | None:
+    """dim as a sorted tuple of non-negative axes (None stays None), with a readable range check."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    result = []
+    for d in dims:
+        if not isinstance(d, int) or isinstance(d, bool):
+            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+        low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+        if not low <= d <= high:
+            raise IndexError(f"{op_name}: dim {d} is out of range for a tensor with {ndim} "
+                             f"dimension(s) (expected {low} to {high})")
+        result.append(d % ndim if ndim else 0)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op_name}: dim {dim!r} names the same dimension twice")
+    return tuple(sorted(result))
+
+
+def restore_dims(grad: Any, axes: tuple | None, keepdim: bool, ndim: int) -> Any:
+    """Reinsert reduced axes (size 1) into ``grad`` so it broadcasts against the input."""
+    if keepdim or ndim == 0:
+        return grad
+    if axes is None:
+        return grad.reshape((1,) * ndim)
+    xp = backend.get_array_module(grad)
+    return xp.expand_dims(grad, axes)
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    if axes is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axes)
+
+
+class Sum(Function):
+    """y = sum of x over axes.   dy/dx_i = 1: the gradient is copied to every summed element."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return backend.get_array_module(x).asarray(x.sum(axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        xp = backend.get_array_module(grad_out)
+        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))
+        return xp.broadcast_to(grad, ctx.shape), None, None
+
+
+class Mean(Function):
+    """y = (1/n) sum of x over axes.   dy/dx_i = 1/n."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return backend.get_array_module(x).asarray(x.mean(axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        xp = backend.get_array_module(grad_out)
+        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))
+        return xp.broadcast_to(grad / _count(ctx.shape, ctx.axes), ctx.shape), None, None
+
+
+def sum(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (all if None). Bool and integer tensors sum to int64, as PyTorch."""
+    axes = normalize_dims("sum", dim, x.ndim)
+    if x.dtype.kind in "biu":
+        x = cast(x, "int64")
+    return Sum.apply(x, axes, keepdim)
+
+
+def mean(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
+    """Mean over ``dim`` (all if None). Floating-point tensors only, as PyTorch."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean: input dtype must be floating point, got {x.dtype}; "
+                        "call .float() first (e.g. (pred == y).float().mean())")
+    return Mean.apply(x, normalize_dims("mean", dim, x.ndim), keepdim)
+
+
+# --------------------------------------------------------------- max / min
+class MaxAlongDim(Function):
+    """values = x at ``index`` (the argmax or argmin) along one axis.
+
+    d values / dx = 1 at the chosen element, 0 elsewhere: the gradient goes
+    only to the element that was picked.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, index_kept: Any, axis: int, keepdim: bool) -> Any:
+        xp = backend.get_array_module(x)
+        values = xp.take_along_axis(x, index_kept, axis=axis)
+        ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
+        ctx.save_for_backward(index_kept)
+        return values if keepdim else values.squeeze(axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        (index_kept,) = ctx.saved_tensors
+        xp = backend.get_array_module(grad_out)
+        grad = grad_out if ctx.keepdim else xp.expand_dims(grad_out, ctx.axis)
+        positions = xp.arange(ctx.shape[ctx.axis]).reshape(
+            [-1 if d == ctx.axis else 1 for d in range(len(ctx.shape))])
+        chosen = positions == index_kept  # one-hot along the axis
+        return xp.where(chosen, grad, grad.dtype.type(0)), None, None, None
+
+
+class MaxAll(Function):
+    """y = max of all elements.   Ties share the gradient equally (as PyTorch's max())."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, largest: bool) -> Any:
+        xp = backend.get_array_module(x)
+        out = xp.asarray(x.max() if largest else x.min())
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        x, out = ctx.saved_tensors
+        chosen = x == out
+        return chosen * (grad_out / chosen.sum()), None
+
+
+def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
+    if x.numel() == 0:
+        raise ValueError(f"{op_name}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
+    if dim is None:
+        return MaxAll.apply(x, largest)
+    if not isinstance(dim, int):
+        raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
+    (axis,) = normalize_dims(op_name, dim, x.ndim)
+    xp = backend.get_array_module(x.data)
+    if x.ndim == 0:
+        return x, Tensor(xp.zeros((), dtype="int64"))
+    index_kept = xp.expand_dims((xp.argmax if largest else xp.argmin)(x.data, axis=axis), axis)
+    values = MaxAlongDim.apply(x, index_kept, axis, keepdim)
+    indices = index_kept if keepdim else index_kept.squeeze(axis)
+    return values, Tensor(indices.astype("int64", copy=False))
+
+
+def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """max(x): the largest element. max(x, dim): (values, indices) along dim, as PyTorch."""
+    return _extreme("max", x, dim, keepdim, largest=True)
+
+
+def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """min(x): the smallest element. min(x, dim): (values, indices) along dim, as PyTorch."""
+    return _extreme("min", x, dim, keepdim, largest=False)
+
+
+def _arg_extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
+    xp = backend.get_array_module(x.data)
+    pick = xp.argmax if largest else xp.argmin
+    if dim is None:
+        index = xp.asarray(pick(x.data))
+        if keepdim:
+            index = index.reshape((1,) * x.ndim)
+    else:
+        (axis,) = normalize_dims(op_name, dim, x.ndim)
+        index = pick(x.data, axis=axis) if x.ndim else xp.asarray(0)
+        if keepdim and x.ndim:
+            index = xp.expand_dims(index, axis)
+    return Tensor(xp.asarray(index, dtype="int64"))
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (flattened if dim is None). No gradient."""
+    return _arg_extreme("argmax", x, dim, keepdim, largest=True)
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (flattened if dim is None). No gradient."""
+    return _arg_extreme("argmin", x, dim, keepdim, largest=False)
+
+
+# --------------------------------------------------------------- variance
+class Var(Function):
+    """y = sum (x - mean)^2 / (n - correction).   dy/dx_i = 2 (x_i - mean) / (n - correction)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
+        xp = backend.get_array_module(x)
+        centered = x - x.mean(axis=axes, keepdims=True)
+        divisor = builtins.max(_count(x.shape, axes) - correction, 0)
+        ctx.save_for_backward(centered)
+        ctx.axes, ctx.keepdim, ctx.divisor = axes, keepdim, divisor
+        with _quiet_division(xp):
+            return xp.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / divisor)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        (centered,) = ctx.saved_tensors
+        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, centered.ndim)
+        return grad * (2 / ctx.divisor) * centered, None, None, None
+
+
+def _quiet_division(xp: Any) -> Any:
+    """var of a single element with correction 1 is nan (0/0), as in PyTorch: say nothing."""
+    return xp.errstate(divide="ignore", invalid="ignore")
+
+
+def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
+        *, correction: int | None = None) -> Tensor:
+    """Variance over ``dim``; divides by n - 1 unless unbiased=False (or correction=0)."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"var: input dtype must be floating point, got {x.dtype}")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return Var.apply(x, normalize_dims("var", dim, x.ndim), correction, keepdim)
+
+
+def std(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
+        *, correction: int | None = None) -> Tensor:
+    """Standard deviation: sqrt(var(...)) with the same arguments."""
+    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+
+# --------------------------------------------------------------- logsumexp
+def stable_logsumexp(x: Any, axis: Any) -> Any:
+    """log(sum(exp(x))) along axis, keeping the axis, computed as m + log(sum(exp(x - m)))."""
+    xp = backend.get_array_module(x)
+    shift = x.max(axis=axis, keepdims=True)
+    shift = xp.where(xp.isfinite(shift), shift, 0)  # all -inf along the axis: leave as is
+    return shift + xp.log(xp.exp(x - shift).sum(axis=axis, keepdims=True))
+
+
+class LogSumExp(Function):
+    """y = log sum_i e^{x_i}.   dy/dx_i = e^{x_i - y} = softmax(x)_i."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+        out_kept = stable_logsumexp(x, axes)
+        ctx.save_for_backward(x, out_kept)
+        if keepdim:
+            return out_kept
+        return out_kept.reshape(()) if axes is None else out_kept.squeeze(axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        x, out_kept = ctx.saved_tensors
+        xp = backend.get_array_module(x)
+        grad = grad_out.reshape(out_kept.shape)
+        return grad * xp.exp(x - out_kept), None, None
+
+
+def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(x), dim)), finite even for logits of +-1e4."""
+    return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.ndim), keepdim)

@@ -1,0 +1,292 @@
+"""Shape ops: reshape, permute, squeeze/unsqueeze, flatten, expand, cat, stack, indexing.
+
+None of these does arithmetic; their backward moves the gradient back to where
+each element came from (reshape back, permute back, slice apart, scatter).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from .. import backend
+from ..tensor import Context, Function, Tensor
+from .reduce import normalize_dims
+
+
+def _one_dim(op_name: str, dim: int, ndim: int) -> int:
+    (axis,) = normalize_dims(op_name, dim, ndim)
+    return axis
+
+
+def _sizes(sizes: tuple) -> tuple:
+    """Accept both f(2, 3) and f((2, 3))."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        return tuple(sizes[0])
+    return tuple(sizes)
+
+
+# ------------------------------------------------------------ reshape
+class Reshape(Function):
+    """y = x with a new shape, same elements in the same order.   dL/dx = dL/dy reshaped back."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, shape: tuple) -> Any:
+        ctx.input_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        return grad_out.reshape(ctx.input_shape), None
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape; one size may be -1 (inferred)."""
+    shape = _sizes(shape)
+    known = math.prod(n for n in shape if n != -1)
+    if shape.count(-1) > 1 or any((not isinstance(n, int)) or n < -1 for n in shape) or (
+            -1 not in shape and known != x.numel()) or (
+            -1 in shape and (known == 0 or x.numel() % known)):
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} "
+                         f"({x.numel()} elements) into {shape}")
+    if tuple(shape) == tuple(x.shape):
+        return x
+    return Reshape.apply(x, shape)
+
+
+def view(x: Tensor, *shape: Any) -> Tensor:
+    """Same as reshape (NumPy shares memory whenever it can)."""
+    return reshape(x, *shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions start_dim..end_dim into one."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start = _one_dim("flatten", start_dim, x.ndim)
+    end = _one_dim("flatten", end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
+    return reshape(x, shape)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim`` (which may be x.ndim, or negative)."""
+    axis = _one_dim("unsqueeze", dim, x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or only ``dim`` if it has size 1)."""
+    if dim is None:
+        axes = [a for a, n in enumerate(x.shape) if n == 1]
+    else:
+        axes = [a for a in normalize_dims("squeeze", dim, x.ndim) if x.ndim and x.shape[a] == 1]
+    return reshape(x, tuple(n for a, n in enumerate(x.shape) if a not in axes))
+
+
+# ------------------------------------------------------------ permute
+class Permute(Function):
+    """y = x with its axes reordered.   dL/dx = dL/dy with the inverse reordering."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, dims: tuple) -> Any:
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        inverse = [0] * len(ctx.dims)
+        for position, axis in enumerate(ctx.dims):
+            inverse[axis] = position
+        return grad_out.transpose(inverse), None
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    dims = _sizes(dims)
+    if sorted(d % x.ndim if x.ndim else d for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: {dims} is not a reordering of the {x.ndim} dimensions "
+                         f"of a tensor of shape {tuple(x.shape)}")
+    return Permute.apply(x, tuple(d % x.ndim for d in dims))
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    a, b = _one_dim("transpose", dim0, x.ndim), _one_dim("transpose", dim1, x.ndim)
+    dims = list(range(x.ndim))
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(x, tuple(dims))
+
+
+def t(x: Tensor) -> Tensor:
+    """Transpose of a matrix (a 0-d or 1-d tensor is returned as is)."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {tuple(x.shape)}; "
+                         "use transpose(dim0, dim1) or permute")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+# ------------------------------------------------------------ expand
+class Expand(Function):
+    """y = x broadcast to a larger shape (no copy).
+
+    Each element of x is used once per copy, so dL/dx is dL/dy summed over
+    the broadcast axes, which Tensor.backward's un-broadcasting already does.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, shape: tuple) -> Any:
+        return backend.get_array_module(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        return grad_out, None
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast x to ``sizes``; -1 keeps a dimension's size."""
+    sizes = _sizes(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of "
+                         f"dimensions of the tensor, shape {tuple(x.shape)}")
+    offset = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - offset] if n == -1 and i >= offset else n for i, n in enumerate(sizes))
+    for i, size in enumerate(x.shape):
+        if size != 1 and size != shape[i + offset]:
+            raise ValueError(f"expand: cannot expand dimension {i} of size {size} to {shape[i + offset]} "
+                             f"(shape {tuple(x.shape)} to {sizes}); only size-1 dimensions can grow")
+    return Expand.apply(x, shape)
+
+
+# ------------------------------------------------------------ cat / stack
+class Cat(Function):
+    """y = x_1, x_2, ... joined along an axis.   dL/dx_k = the slice of dL/dy that x_k filled."""
+
+    @staticmethod
+    def forward(ctx: Context, axis: int, *arrays: Any) -> Any:
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] for a in arrays]
+        return backend.get_array_module(arrays[0]).concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        grads, start = [], 0
+        for size in ctx.sizes:
+            index = [slice(None)] * grad_out.ndim
+            index[ctx.axis] = slice(start, start + size)
+            grads.append(grad_out[tuple(index)])
+            start += size
+        return (None, *grads)
+
+
+class Stack(Function):
+    """y = x_1, x_2, ... stacked along a new axis.   dL/dx_k = dL/dy at position k of that axis."""
+
+    @staticmethod
+    def forward(ctx: Context, axis: int, *arrays: Any) -> Any:
+        ctx.axis = axis
+        return backend.get_array_module(arrays[0]).stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        xp = backend.get_array_module(grad_out)
+        count = grad_out.shape[ctx.axis]
+        return (None, *(xp.take(grad_out, k, axis=ctx.axis) for k in range(count)))
+
+
+def _check_joinable(op_name: str, tensors: Sequence[Tensor]) -> None:
+    if not tensors:
+        raise ValueError(f"{op_name}: expected a non-empty sequence of tensors")
+    for x in tensors:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op_name}: expected tensors, got {type(x).__name__}")
+    dtype_list = {str(x.dtype) for x in tensors}
+    if len(dtype_list) > 1:
+        raise TypeError(f"{op_name}: tensors must have the same dtype, got {sorted(dtype_list)}")
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension; the other sizes must match."""
+    _check_joinable("cat", tensors)
+    first = tensors[0]
+    axis = _one_dim("cat", dim, first.ndim)
+    for x in tensors[1:]:
+        if x.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != axis):
+            raise ValueError(f"cat: sizes must match except in dimension {axis}, got shapes "
+                             f"{[tuple(x.shape) for x in tensors]}")
+    return Cat.apply(axis, *tensors)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    _check_joinable("stack", tensors)
+    shapes = {tuple(x.shape) for x in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {[tuple(x.shape) for x in tensors]}")
+    axis = _one_dim("stack", dim, tensors[0].ndim + 1)
+    return Stack.apply(axis, *tensors)
+
+
+# ------------------------------------------------------------ indexing
+def is_basic_index(index: tuple) -> bool:
+    """Ints, slices, None and Ellipsis select each element at most once."""
+    return all(item is None or item is Ellipsis or isinstance(item, (int, slice)) for item in index)
+
+
+class GetItem(Function):
+    """y = x[index].
+
+    dL/dx is zero except where x was read: there it receives dL/dy. An
+    integer-array index may read one element several times, so the gradient
+    is *scatter-added* (x[[0, 0]] gives element 0 a gradient of 2 dL/dy).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, index: tuple) -> Any:
+        ctx.shape, ctx.index = x.shape, index
+        return x[index]
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        xp = backend.get_array_module(grad_out)
+        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
+        if is_basic_index(ctx.index):
+            grad[ctx.index] = grad_out
+        else:
+            backend.scatter_add(grad, ctx.index, grad_out)
+        return grad, None
+
+
+def _index_part(item: Any, xp: Any, shape: tuple) -> tuple:
+    """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays."""
+    if isinstance(item, Tensor):
+        item = item.data
+    elif isinstance(item, (list, tuple)):
+        item = xp.asarray(backend.host_array(item))
+    if backend.is_ndarray(item):
+        if item.dtype.kind == "b":
+            return tuple(xp.asarray(part) for part in item.nonzero())
+        if item.dtype.kind not in "iu":
+            raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {item.dtype}")
+        return (xp.asarray(item),)
+    if item is None or item is Ellipsis or isinstance(item, (int, slice)) and not isinstance(item, bool):
+        return (item,)
+    raise IndexError(f"getitem: unsupported index {item!r} (use ints, slices, None, ..., "
+                     "integer or bool tensors)")
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """x[index] with NumPy's rules; the gradient flows back to the selected elements."""
+    xp = backend.get_array_module(x.data)
+    items = index if isinstance(index, tuple) else (index,)
+    parts: list = []
+    for item in items:
+        parts.extend(_index_part(item, xp, x.shape))
+    normalized = tuple(parts)
+    try:
+        return GetItem.apply(x, normalized)
+    except IndexError as error:
+        raise IndexError(f"getitem: index {index!r} is out of range for a tensor of shape "
+                         f"{tuple(x.shape)} ({error})") from None
