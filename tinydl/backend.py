@@ -166,6 +166,12 @@ def is_numpy_scalar(value: Any) -> bool:
     return isinstance(value, numpy.generic)
 
 
+def format_array(array: numpy.ndarray, prefix: str, floatmode: str) -> str:
+    """Host array as text for Tensor.__repr__: 4 decimals, comma-separated, like PyTorch."""
+    return numpy.array2string(array, separator=", ", prefix=prefix, precision=4,
+                              floatmode=floatmode, threshold=1000)
+
+
 def as_numpy_dtype(dtype: Any) -> numpy.dtype:
     """A numpy dtype from anything numpy accepts ("float32", numpy.float32, ...)."""
     return numpy.dtype(dtype)

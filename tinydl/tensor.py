@@ -291,9 +291,9 @@ class Tensor:
         prefix = "tensor("
         array = backend.to_device(self.data, "cpu")
         if array.dtype.kind == "f" and array.size and not (array == array.round()).all():
-            body = _format_array(array, prefix, floatmode="fixed")
+            body = backend.format_array(array, prefix, floatmode="fixed")
         else:
-            body = _format_array(array, prefix, floatmode="maxprec")
+            body = backend.format_array(array, prefix, floatmode="maxprec")
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
@@ -329,13 +329,6 @@ class Tensor:
                 raise RuntimeError(f"backward: gradient has shape {tuple(grad.shape)} but the "
                                    f"tensor has shape {tuple(self.shape)}")
         run_backward(self, grad, retain_graph)
-
-
-def _format_array(array: Any, prefix: str, floatmode: str) -> str:
-    import numpy  # host-side formatting only
-
-    return numpy.array2string(array, separator=", ", prefix=prefix, precision=4,
-                              floatmode=floatmode, threshold=1000)
 
 
 # ------------------------------------------------------------------ backward
@@ -420,6 +413,8 @@ def run_backward(root: Tensor, root_grad: Any, retain_graph: bool) -> None:
 
 def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> Any:
     """Un-broadcast ``grad`` to the input's shape and dtype; complain if it cannot fit."""
+    if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d results
+        grad = backend.scalar_to_array(grad)
     shape = parent.data.shape
     if grad.shape != shape:
         grad = unbroadcast(grad, shape)
@@ -433,7 +428,6 @@ def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> An
 
 def _accumulate_into_leaf(leaf: Tensor, grad: Any) -> None:
     """leaf.grad += grad (created on first use), never modifying an array in place."""
-    if leaf.grad is None:
-        leaf.grad = Tensor(backend.scalar_to_array(grad))
-    else:
-        leaf.grad = Tensor(leaf.grad.data + grad)
+    if leaf.grad is not None:
+        grad = leaf.grad.data + grad
+    leaf.grad = Tensor(backend.scalar_to_array(grad))

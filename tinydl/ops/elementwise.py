@@ -22,18 +22,28 @@ def promote(op_name: str, *operands: Operand) -> list:
     Python numbers are left as they are: NumPy treats them as "weak" and keeps
     the tensors' dtype, which is what PyTorch does too.
     """
+    if not all(isinstance(x, (Tensor, bool, int, float)) for x in operands):
+        operands = tuple(_as_operand(op_name, x) for x in operands)
     tensors = [(x.data.dtype, x.data.ndim) for x in operands if isinstance(x, Tensor)]
     if not tensors:
         raise TypeError(f"{op_name}: expected at least one tensor, got {[type(x).__name__ for x in operands]}")
     scalars = [x for x in operands if not isinstance(x, Tensor)]
-    for scalar in scalars:
-        if not isinstance(scalar, (bool, int, float)):
-            raise TypeError(f"{op_name}: expected a tensor or a Python number, got {type(scalar).__name__}")
     first = tensors[0][0]
     if all(dtype == first for dtype, _ in tensors) and (not scalars or first.kind == "f"):
         return list(operands)  # the common case: nothing to cast
     target = dtypes.result_dtype(tensors, scalars)
     return [cast(x, target) if isinstance(x, Tensor) else x for x in operands]
+
+
+def _as_operand(op_name: str, x: Any) -> Operand:
+    """ndarrays become (constant) tensors, numpy scalars Python numbers; anything else is an error."""
+    if isinstance(x, (Tensor, bool, int, float)):
+        return x
+    if backend.is_ndarray(x):
+        return Tensor(x)
+    if backend.is_numpy_scalar(x):
+        return x.item()
+    raise TypeError(f"{op_name}: expected a tensor or a Python number, got {type(x).__name__}")
 
 
 def _shape_of(x: Operand) -> tuple:

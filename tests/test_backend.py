@@ -1,0 +1,76 @@
+"""Devices: cpu always, cuda when CuPy and a GPU are there; clear errors otherwise."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinydl
+from tinydl import backend
+
+
+def test_cuda_is_available_never_raises():
+    assert isinstance(tinydl.cuda.is_available(), bool)
+    assert tinydl.cuda.is_available() == (tinydl.cuda.unavailable_reason() is None)
+
+
+def test_unavailable_reason_distinguishes_missing_cupy(monkeypatch):
+    monkeypatch.setattr(backend, "_cupy_checked", True)
+    monkeypatch.setattr(backend, "_cupy", None)
+    monkeypatch.setattr(backend, "_cupy_import_error", "ModuleNotFoundError: No module named 'cupy'")
+    assert not tinydl.cuda.is_available()
+    assert "CuPy is not installed" in tinydl.cuda.unavailable_reason()
+    with pytest.raises(tinydl.DeviceError, match=r"device 'cuda' requested but CUDA is unavailable: CuPy is not installed"):
+        backend.normalize_device("cuda")
+
+
+def test_unavailable_reason_distinguishes_missing_gpu(monkeypatch):
+    class CupyWithoutGpu:
+        @staticmethod
+        def is_available():
+            return False
+
+    monkeypatch.setattr(backend, "_cupy_checked", True)
+    monkeypatch.setattr(backend, "_cupy", CupyWithoutGpu)
+    assert "found no usable NVIDIA GPU or driver" in tinydl.cuda.unavailable_reason()
+    assert tinydl.cuda.device_count() == 0
+
+
+def test_default_device_from_environment(monkeypatch):
+    monkeypatch.delenv("TINYDL_DEVICE", raising=False)
+    assert backend.default_device() == "cpu"
+    monkeypatch.setenv("TINYDL_DEVICE", "cpu")
+    assert tinydl.zeros(1).device == "cpu"
+    if not tinydl.cuda.is_available():
+        monkeypatch.setenv("TINYDL_DEVICE", "cuda")
+        with pytest.raises(tinydl.DeviceError, match="CUDA is unavailable"):
+            tinydl.zeros(1)
+
+
+@pytest.mark.parametrize("name", ["tpu", "cuda:x", "gpu"])
+def test_unknown_device_names(name):
+    with pytest.raises(tinydl.DeviceError, match="device"):
+        backend.normalize_device(name)
+
+
+def test_get_array_module_is_numpy_for_cpu():
+    assert backend.get_array_module(np.ones(2)) is np
+    assert backend.get_array_module(tinydl.ones(2).data) is np
+
+
+def test_scatter_add_accumulates_repeats():
+    target = np.zeros(3)
+    backend.scatter_add(target, (np.array([0, 0, 2]),), np.array([1.0, 2.0, 5.0]))
+    assert target.tolist() == [3.0, 0.0, 5.0]
+
+
+def test_no_module_imports_numpy_for_tensor_math():
+    """DESIGN.md's backend seam: only host-side modules import numpy directly."""
+    import pathlib
+    import re
+
+    package = pathlib.Path(tinydl.__file__).parent
+    allowed = {"backend.py", "dtypes.py", "gradcheck.py", "serialize.py", "data.py"}
+    offenders = [str(path.relative_to(package)) for path in package.rglob("*.py")
+                 if path.name not in allowed
+                 and re.search(r"^\s*(import numpy|from numpy|import cupy|from cupy)", path.read_text(), re.M)]
+    assert offenders == []
