@@ -19,6 +19,8 @@ from .functional import *  # noqa: F401,F403  (tinydl.relu, tinydl.cat, ... as i
 from . import methods  # noqa: F401  (attaches operators to Tensor)
 from .gradcheck import GradcheckError, gradcheck
 from . import autograd
+from .serialize import CheckpointError, load, save
+from . import data, nn, optim
 
 __version__ = "0.1.0"
 

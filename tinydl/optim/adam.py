@@ -1,0 +1,76 @@
+"""Adam and AdamW (Kingma & Ba, 2015; Loshchilov & Hutter, 2019), exactly as PyTorch computes them."""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """For each parameter p with gradient g, at step t = 1, 2, ...:
+
+        g = g + weight_decay * p                  (Adam: L2 penalty in the gradient)
+        p = p * (1 - lr * weight_decay)           (AdamW: decoupled decay, instead)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        name = type(self).__name__
+        if lr < 0 or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
+        if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
+            raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+
+    def step(self) -> None:
+        for group, p in self.parameters_with_grad():
+            xp = backend.get_array_module(p.data)
+            lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p.data),
+                                         "exp_avg_sq": xp.zeros_like(p.data)}
+            state["step"] += 1
+            step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+            grad = p.grad.data
+            if weight_decay:
+                if self.decoupled_weight_decay:
+                    p.data *= 1 - lr * weight_decay
+                else:
+                    grad = grad + weight_decay * p.data
+
+            # Every update below is in place, reusing one scratch array: for large
+            # layers the step costs a few passes over memory and no allocations
+            # beyond the scratch.
+            scratch = xp.multiply(grad, 1 - beta1)
+            exp_avg *= beta1
+            exp_avg += scratch                                  # m
+            xp.multiply(grad, grad, out=scratch)
+            scratch *= 1 - beta2
+            exp_avg_sq *= beta2
+            exp_avg_sq += scratch                               # v
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+            xp.sqrt(exp_avg_sq, out=scratch)
+            scratch /= bias_correction2_sqrt
+            scratch += eps                                      # denominator
+            xp.divide(exp_avg, scratch, out=scratch)
+            scratch *= lr / bias_correction1
+            p.data -= scratch
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 1e-2): p shrinks by lr * weight_decay each step."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

@@ -1,0 +1,43 @@
+"""Stochastic gradient descent, with momentum, dampening, weight decay and Nesterov."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD. For each parameter p with gradient g:
+
+        g = g + weight_decay * p
+        b = g                                   (first step)
+        b = momentum * b + (1 - dampening) * g  (later steps)
+        g = g + momentum * b if nesterov else b (when momentum != 0)
+        p = p - lr * g
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        if lr < 0 or momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def step(self) -> None:
+        for group, p in self.parameters_with_grad():
+            grad = p.grad.data
+            if group["weight_decay"]:
+                grad = grad + group["weight_decay"] * p.data
+            momentum = group["momentum"]
+            if momentum:
+                state = self.state.setdefault(p, {})
+                buffer = state.get("momentum_buffer")
+                if buffer is None:
+                    buffer = state["momentum_buffer"] = grad.copy()
+                else:
+                    buffer *= momentum
+                    buffer += (1 - group["dampening"]) * grad
+                grad = grad + momentum * buffer if group["nesterov"] else buffer
+            p.data -= group["lr"] * grad  # in place: p stays the same array

@@ -1,0 +1,168 @@
+"""save() and load(): checkpoints as .npz files that never run code when loaded.
+
+A checkpoint is an ordinary NumPy ``.npz`` (a zip of ``.npy`` arrays) with
+
+* one array per tensor, named ``t0``, ``t1``, ...;
+* ``__tinydl__``: a JSON text describing the saved object (nested dicts,
+  lists, tuples, numbers, strings, None) in which tensors appear as
+  references ``{"tensor": "t0", "dtype": ..., "shape": ..., "sha256": ...}``.
+
+Loading uses ``numpy.load(allow_pickle=False)`` and ``json``, so a file can
+only ever produce numbers and containers, never execute code. Every array is
+checked against the dtype, shape and SHA-256 recorded for it, so a truncated
+or edited file is refused with an error instead of being half-loaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy
+
+from . import backend
+from .tensor import Tensor
+
+FORMAT = "tinydl-checkpoint"
+VERSION = 1
+META_KEY = "__tinydl__"
+ALLOWED_KINDS = "biuf"  # bool, integers, floats: nothing that could hold objects
+
+
+class CheckpointError(ValueError):
+    """The file is not a valid tinydl checkpoint (corrupt, truncated, tampered, or foreign)."""
+
+
+def _digest(array: numpy.ndarray) -> str:
+    return hashlib.sha256(numpy.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ save
+def save(obj: Any, path: str | os.PathLike) -> None:
+    """Write a state dict (nested dicts/lists/tuples of tensors, numbers, strings) to ``path``.
+
+    The file is written to a temporary name first and then renamed, so an
+    interrupted save never leaves a truncated checkpoint behind.
+    """
+    arrays: dict[str, numpy.ndarray] = {}
+
+    def encode(value: Any, where: str) -> Any:
+        if isinstance(value, Tensor) or backend.is_ndarray(value):
+            array = backend.to_device(value.data if isinstance(value, Tensor) else value, "cpu")
+            if array.dtype.kind not in ALLOWED_KINDS:
+                raise TypeError(f"save: {where} has dtype {array.dtype}; only numeric and bool tensors can be saved")
+            name = f"t{len(arrays)}"
+            arrays[name] = numpy.ascontiguousarray(array)
+            return {"tensor": name, "dtype": str(array.dtype), "shape": list(array.shape),
+                    "device": value.device if isinstance(value, Tensor) else backend.device_of(value),
+                    "kind": "tensor" if isinstance(value, Tensor) else "ndarray",
+                    "sha256": _digest(array)}
+        if isinstance(value, dict):
+            items = []
+            for key, item in value.items():
+                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                    raise TypeError(f"save: {where} has a key of type {type(key).__name__}; keys must be str or int")
+                items.append([key, encode(item, f"{where}[{key!r}]")])
+            return {"dict": items}
+        if isinstance(value, (list, tuple)):
+            kind = "list" if isinstance(value, list) else "tuple"
+            return {kind: [encode(item, f"{where}[{i}]") for i, item in enumerate(value)]}
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return {"value": value}
+        if backend.is_numpy_scalar(value):
+            return {"value": value.item()}
+        raise TypeError(f"save: cannot save {where} of type {type(value).__name__} (save state dicts: "
+                        "model.state_dict(), optimizer.state_dict())")
+
+    tree = encode(obj, "object")
+    meta = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            numpy.savez(file, **{META_KEY: numpy.array(meta)}, **arrays)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+# ------------------------------------------------------------------ load
+def load(path: str | os.PathLike, map_location: Any = None) -> Any:
+    """Read a checkpoint written by save(). Tensors go back to the device they were saved from,
+    or to ``map_location`` ("cpu", "cuda") if given."""
+    path = os.fspath(path)
+    target = backend.normalize_device(map_location) if map_location is not None else None
+
+    def refuse(reason: str) -> CheckpointError:
+        return CheckpointError(f"load: {path!r} is not a valid tinydl checkpoint: {reason}")
+
+    try:
+        archive = numpy.load(path, allow_pickle=False)
+        if not hasattr(archive, "files"):
+            raise refuse("it is a single .npy array, not a .npz checkpoint")
+        with archive:
+            if META_KEY not in archive.files:
+                raise refuse(f"it has no {META_KEY} entry (was it written by tinydl.save?)")
+            meta_array = archive[META_KEY]
+            if meta_array.dtype.kind != "U" or meta_array.shape != ():
+                raise refuse(f"its {META_KEY} entry is not a text")
+            try:
+                meta = json.loads(str(meta_array))
+            except json.JSONDecodeError as error:
+                raise refuse(f"its description is not valid JSON ({error})") from None
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise refuse("its description does not say it is a tinydl checkpoint")
+            if meta.get("version") != VERSION:
+                raise refuse(f"it has format version {meta.get('version')!r}; this tinydl reads {VERSION}")
+            return _decode(meta.get("tree"), archive, target, refuse)
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
+        # ValueError covers numpy's refusal of pickled data under allow_pickle=False.
+        raise refuse(f"{type(error).__name__}: {error}") from None
+
+
+def _decode(node: Any, archive: Any, target: str | None, refuse: Any) -> Any:
+    if not isinstance(node, dict) or len(node) == 0:
+        raise refuse(f"malformed entry {node!r:.80}")
+    if "tensor" in node:
+        name = node["tensor"]
+        if not isinstance(name, str) or name not in archive.files or name == META_KEY:
+            raise refuse(f"it refers to a missing array {name!r}")
+        array = archive[name]
+        if array.dtype.kind not in ALLOWED_KINDS:
+            raise refuse(f"array {name} has dtype {array.dtype}, which tinydl never writes")
+        if str(array.dtype) != node.get("dtype") or list(array.shape) != node.get("shape"):
+            raise refuse(f"array {name} is {array.dtype}{list(array.shape)} but was saved as "
+                         f"{node.get('dtype')}{node.get('shape')}")
+        if _digest(array) != node.get("sha256"):
+            raise refuse(f"array {name} does not match its recorded checksum (the file was modified)")
+        device = target or node.get("device", "cpu")
+        if node.get("kind") == "ndarray":
+            return backend.to_device(array, backend.normalize_device(device))
+        return Tensor(backend.to_device(array, backend.normalize_device(device)))
+    if "dict" in node:
+        result = {}
+        for pair in node["dict"]:
+            if not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], (str, int)):
+                raise refuse(f"malformed dict entry {pair!r:.80}")
+            result[pair[0]] = _decode(pair[1], archive, target, refuse)
+        return result
+    if "list" in node:
+        return [_decode(item, archive, target, refuse) for item in node["list"]]
+    if "tuple" in node:
+        return tuple(_decode(item, archive, target, refuse) for item in node["tuple"])
+    if "value" in node:
+        value = node["value"]
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            raise refuse(f"malformed value {value!r:.80}")
+        return value
+    raise refuse(f"unknown entry {node!r:.80}")
