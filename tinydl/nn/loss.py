@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from ..ops.nn import check_reduction
 from ..tensor import Tensor
 from .module import Module
 
@@ -9,8 +10,7 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
     def extra_repr(self) -> str:

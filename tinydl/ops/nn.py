@@ -186,7 +186,7 @@ class NLLLoss(Function):
         return grad, None, None
 
 
-def _check_reduction(op_name: str, reduction: str) -> None:
+def check_reduction(op_name: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op_name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
@@ -216,7 +216,7 @@ def _check_class_targets(op_name: str, scores: Tensor, target: Tensor) -> None:
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Softmax cross-entropy of logits (N, C) against int64 labels (N,), fused and stable."""
-    _check_reduction("cross_entropy", reduction)
+    check_reduction("cross_entropy", reduction)
     if isinstance(input, Tensor) and input.ndim == 1 and isinstance(target, Tensor) and target.ndim == 0:
         input, target = input.reshape(1, -1), target.reshape(1)  # one sample: (C,) and ()
         if reduction == "none":
@@ -227,7 +227,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Ten
 
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Negative log-likelihood of log-probabilities (N, C) (e.g. from log_softmax) and labels (N,)."""
-    _check_reduction("nll_loss", reduction)
+    check_reduction("nll_loss", reduction)
     _check_class_targets("nll_loss", input, target)
     return NLLLoss.apply(input, target, reduction)
 
@@ -291,7 +291,7 @@ def _check_same_shape(op_name: str, input: Tensor, target: Tensor) -> None:  # n
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean squared error between same-shaped tensors."""
-    _check_reduction("mse_loss", reduction)
+    check_reduction("mse_loss", reduction)
     _check_same_shape("mse_loss", input, target)
     return MSELoss.apply(input, target, reduction)
 
@@ -299,7 +299,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
                                      reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of logits against targets in [0, 1], computed stably."""
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    check_reduction("binary_cross_entropy_with_logits", reduction)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     return BCEWithLogits.apply(input, target, reduction)
 

@@ -1,0 +1,71 @@
+"""Every example runs (fast settings, figures into a temporary folder) and shows what it claims."""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from examples import depth_vs_width, digits_mlp, moons_mlp, perceptron, xor_mlp
+
+
+def figures_written(result, out):
+    paths = [pathlib.Path(p) for p in result["figures"]]
+    assert paths and all(p.parent == pathlib.Path(out) and p.stat().st_size > 5000 for p in paths)
+    return paths
+
+
+def test_perceptron_converges_on_blobs_and_fails_on_xor(tmp_path):
+    result = perceptron.main(["--epochs", "50", "--out", str(tmp_path)])
+    assert result["blobs"]["converged_epoch"] is not None and result["blobs"]["best_accuracy"] == 1.0
+    assert result["blobs"]["updates"] >= 1
+    assert result["xor"]["converged_epoch"] is None            # Minsky & Papert
+    assert result["xor"]["best_accuracy"] <= 0.75
+    assert [p.name for p in figures_written(result, tmp_path)] == ["perceptron.png"]
+
+
+def test_xor_mlp_solves_xor(tmp_path):
+    result = xor_mlp.main(["--out", str(tmp_path)])
+    assert result["accuracy"] == 1.0
+    figures_written(result, tmp_path)
+
+
+def test_moons_mlp_fast_mode_writes_figures(tmp_path, capsys):
+    result = moons_mlp.main(["--epochs", "50", "--samples", "300", "--out", str(tmp_path)])
+    output = capsys.readouterr().out
+    assert "Epoch 50: Loss=" in output and "Test Accuracy:" in output
+    assert result["losses"][-1] < result["losses"][0]
+    assert {p.name for p in figures_written(result, tmp_path)} == {"moons_boundary.png", "moons_curves.png"}
+
+
+def test_moons_mlp_hidden_option_adds_a_layer(tmp_path, capsys):
+    result = moons_mlp.main(["--hidden", "64,128,64,256", "--epochs", "5", "--no-plot", "--out", str(tmp_path)])
+    # 2-64-128-64-256-2: (2*64+64) + (64*128+128) + (128*64+64) + (64*256+256) + (256*2+2)
+    assert result["parameters"] == 192 + 8320 + 8256 + 16640 + 514
+    assert "figures" not in result and not list(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_moons_mlp_defaults_reach_the_tutorials_accuracy():
+    result = moons_mlp.main(["--no-plot"])
+    assert result["test_accuracy"] >= 0.95
+
+
+def test_digits_fast_mode(tmp_path):
+    result = digits_mlp.main(["--epochs", "2", "--out", str(tmp_path)])
+    assert result["confusion"].sum() == 450
+    assert {p.name for p in figures_written(result, tmp_path)} == {"digits_confusion.png", "digits_predictions.png"}
+
+
+@pytest.mark.slow
+def test_digits_defaults_reach_95_percent():
+    result = digits_mlp.main(["--no-plot"])
+    assert result["test_accuracy"] >= 0.95
+
+
+def test_depth_vs_width_matches_budgets(tmp_path, capsys):
+    result = depth_vs_width.main(["--epochs", "20", "--out", str(tmp_path)])
+    table = capsys.readouterr().out
+    assert "| model | parameters | time (s) | train acc | test acc |" in table
+    budgets = [r["parameters"] for name, r in result.items() if name != "figures"]
+    assert len(budgets) == 2 and abs(budgets[0] - budgets[1]) <= 5
+    figures_written(result, tmp_path)
