@@ -86,3 +86,25 @@ def test_gradcheck_does_not_change_inputs():
     tinydl.gradcheck(lambda t: t.exp(), [x])
     np.testing.assert_array_equal(x.detach().numpy(), array)
     assert x.grad is None
+
+
+def test_module_parameters_are_checked_and_named():
+    class Scale(tinydl.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = tinydl.nn.Parameter(tinydl.tensor([1.0, 2.0], dtype=tinydl.float64))
+
+        def forward(self, x):
+            return WrongSquare.apply(self.weight) * x
+
+    x = leaf(np.array([0.5, -1.5]))
+    assert tinydl.gradcheck(tinydl.nn.Linear(2, 3).double(), [x])
+    with pytest.raises(tinydl.GradcheckError, match="gradient of parameter weight"):
+        tinydl.gradcheck(Scale(), [x])
+
+
+def test_input_made_by_an_op_is_checked():
+    x = tinydl.tensor([[1.0, -2.0]], requires_grad=True)
+    assert tinydl.gradcheck(lambda t: t.exp(), [x.double()])
+    with pytest.raises(tinydl.GradcheckError):
+        tinydl.gradcheck(WrongSquare.apply, [x.double()])

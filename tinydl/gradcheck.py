@@ -47,18 +47,41 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Tensor] | Tensor, eps: fl
     """Return True if fn's gradients match finite differences, else raise GradcheckError.
 
     ``inputs`` are float64 tensors (float32 is too coarse for central
-    differences); those with requires_grad=True are checked. ``fn`` returns a
-    tensor or a tuple of tensors; non-floating outputs are ignored.
+    differences); those with requires_grad=True are checked. If ``fn`` is a
+    Module (anything with ``named_parameters``), its parameters are checked
+    too: ``gradcheck(MyLayer().double(), [x])``. ``fn`` returns a tensor or a
+    tuple of tensors; non-floating outputs are ignored. The inputs' values
+    and ``.grad`` are left as they were.
     """
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
+    targets: list[tuple[str, Tensor]] = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x.grad_fn is not None:  # made by an op (e.g. x.double()): check it as a leaf of its own
+                x = inputs[i] = Tensor(x.data, requires_grad=True)
+            targets.append((f"input {i}", x))
+    if hasattr(fn, "named_parameters"):
+        targets += [(f"parameter {name}", p) for name, p in fn.named_parameters() if p.requires_grad]
+    if not targets:
         raise ValueError("gradcheck: no input requires grad; create inputs with requires_grad=True")
-    for i in checked:
-        if inputs[i].dtype != numpy.float64:
-            raise TypeError(f"gradcheck: input {i} has dtype {inputs[i].dtype}; use float64 inputs "
-                            "(x.double()) so that finite differences are accurate")
+    for label, x in targets:
+        if x.dtype != numpy.float64:
+            raise TypeError(f"gradcheck: {label} has dtype {x.dtype}; use float64 "
+                            "(x.double(), module.double()) so that finite differences are accurate")
 
+    saved_grads = [x.grad for _, x in targets]
+    try:
+        for _, x in targets:
+            x.grad = None
+        _check_all(fn, inputs, targets, eps, atol, rtol, max_elements, directions, seed)
+    finally:
+        for (_, x), grad in zip(targets, saved_grads):
+            x.grad = grad
+    return True
+
+
+def _check_all(fn: Callable, inputs: list, targets: list, eps: float, atol: float, rtol: float,
+               max_elements: int, directions: int, seed: int) -> None:
     rng = numpy.random.default_rng(seed)
     with no_grad():
         outputs = _outputs(fn(*inputs))
@@ -67,8 +90,6 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Tensor] | Tensor, eps: fl
     weights = [backend.to_device(rng.standard_normal(out.shape), backend.device_of(out)) for out in outputs]
 
     # Analytical gradients: backward of L = sum <v, output>.
-    for i in checked:
-        inputs[i].grad = None
     result = fn(*inputs)
     result_tensors = [r for r in (result if isinstance(result, (tuple, list)) else (result,))
                       if isinstance(r, Tensor) and r.dtype.kind == "f"]
@@ -77,65 +98,59 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Tensor] | Tensor, eps: fl
         if out.requires_grad:
             term = (out * Tensor(w)).sum()
             total = term if total is None else total + term
-    analytical = {}
     if total is not None:
         total.backward()
-    for i in checked:
-        grad = inputs[i].grad
-        analytical[i] = numpy.zeros(inputs[i].shape) if grad is None else backend.to_device(grad.data, "cpu")
-        inputs[i].grad = None
 
-    def loss_at(i: int, perturbation: Any) -> float:
-        original = inputs[i].data
+    def loss_at(x: Tensor, perturbation: Any) -> float:
+        original = x.data
         try:
-            inputs[i].data = backend.scalar_to_array(original + perturbation)
+            x.data = backend.scalar_to_array(original + perturbation)
             with no_grad():
                 return _weighted_sum(_outputs(fn(*inputs)), weights)
         finally:
-            inputs[i].data = original
+            x.data = original
 
-    for i in checked:
-        x = inputs[i]
+    for label, x in targets:
+        analytical = numpy.zeros(x.shape) if x.grad is None else backend.to_device(x.grad.data, "cpu")
         xp = backend.get_array_module(x.data)
         if x.numel() <= max_elements:
-            _check_elements(i, x, xp, eps, atol, rtol, analytical[i], loss_at)
+            _check_elements(label, x, xp, eps, atol, rtol, analytical, loss_at)
         else:
-            _check_directions(i, x, xp, eps, atol, rtol, analytical[i], loss_at, rng, directions)
-    return True
+            _check_directions(label, x, eps, atol, rtol, analytical, loss_at, rng, directions)
 
 
-def _check_elements(i: int, x: Tensor, xp: Any, eps: float, atol: float, rtol: float,
+def _check_elements(label: str, x: Tensor, xp: Any, eps: float, atol: float, rtol: float,
                     analytical: Any, loss_at: Callable) -> None:
     numerical = numpy.zeros(x.shape)
     for flat_index in range(x.numel()):
         index = numpy.unravel_index(flat_index, x.shape)
         step = xp.zeros(x.shape, dtype=x.dtype)
         step[index] = eps
-        numerical[index] = (loss_at(i, step) - loss_at(i, -step)) / (2 * eps)
+        numerical[index] = (loss_at(x, step) - loss_at(x, -step)) / (2 * eps)
     error = numpy.abs(analytical - numerical)
     allowed = atol + rtol * numpy.abs(numerical)
     if (error > allowed).any() or not numpy.isfinite(analytical).all():
         worst = numpy.unravel_index(numpy.nanargmax(error - allowed), x.shape) if x.ndim else ()
         worst = tuple(int(k) for k in worst)
         raise GradcheckError(
-            f"gradcheck: gradient of input {i} (shape {tuple(x.shape)}) is wrong at element {worst}: "
+            f"gradcheck: gradient of {label} (shape {tuple(x.shape)}) is wrong at element {worst}: "
             f"analytical {analytical[worst]:.6g}, numerical {numerical[worst]:.6g} "
             f"(worst error {error.max():.3g}, allowed {allowed[worst]:.3g}; "
             f"{int((error > allowed).sum())} of {x.numel()} elements fail)\n"
             f"analytical:\n{analytical}\nnumerical:\n{numerical}")
 
 
-def _check_directions(i: int, x: Tensor, xp: Any, eps: float, atol: float, rtol: float,
+def _check_directions(label: str, x: Tensor, eps: float, atol: float, rtol: float,
                       analytical: Any, loss_at: Callable, rng: Any, directions: int) -> None:
     for k in range(directions):
         direction = rng.standard_normal(x.shape)
         direction /= numpy.linalg.norm(direction)
         step = backend.to_device(direction * eps, x.device)
-        numerical = (loss_at(i, step) - loss_at(i, -step)) / (2 * eps)
+        numerical = (loss_at(x, step) - loss_at(x, -step)) / (2 * eps)
         predicted = float((analytical * direction).sum())
         error = abs(predicted - numerical)
         if error > atol + rtol * abs(numerical) or not numpy.isfinite(predicted):
             raise GradcheckError(
-                f"gradcheck: gradient of input {i} (shape {tuple(x.shape)}, {x.numel()} elements, "
+                f"gradcheck: gradient of {label} (shape {tuple(x.shape)}, {x.numel()} elements, "
                 f"checked along random directions) is wrong along direction {k}: analytical "
                 f"directional derivative {predicted:.6g}, numerical {numerical:.6g} (error {error:.3g})")
