@@ -173,15 +173,24 @@ class NumpyFloor(Contender):
         return loss, grads
 
     def adam(self, grads: list[np.ndarray], beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        """Adam written as a careful NumPy programmer would: in place, one scratch array per parameter."""
         self.step_count += 1
-        correction1 = 1 - beta1 ** self.step_count
+        step_size = self.lr / (1 - beta1 ** self.step_count)
         correction2_sqrt = np.sqrt(1 - beta2 ** self.step_count)
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            scratch = g * (1 - beta1)
             m *= beta1
-            m += (1 - beta1) * g
+            m += scratch
+            np.multiply(g, g, out=scratch)
+            scratch *= 1 - beta2
             v *= beta2
-            v += (1 - beta2) * g * g
-            p -= (self.lr / correction1) * m / (np.sqrt(v) / correction2_sqrt + eps)
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch /= correction2_sqrt
+            scratch += eps
+            np.divide(m, scratch, out=scratch)
+            scratch *= step_size
+            p -= scratch
 
     def train(self, epochs: int) -> float:
         for _ in range(epochs):

@@ -1,0 +1,39 @@
+"""The benchmark's contenders compute the same thing: the hand-written NumPy floor is a fair floor."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import run
+from benchmarks import workloads as W
+
+
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["W1", "W2", "W3"])
+def test_tinydl_and_numpy_floor_agree_on_gradients_and_training(index):
+    workload = W.make_workloads(quick=True)[index]
+    report = run.check_agreement(workload, [W.NumpyFloor(), W.Tinydl("cpu")])
+    assert report["tinydl (cpu)"] < 1e-4
+    floor, engine = W.NumpyFloor(), W.Tinydl("cpu")
+    floor.setup(workload)
+    engine.setup(workload)
+    np.testing.assert_allclose(engine.train(2), floor.train(2), rtol=1e-4)
+    assert engine.dtypes() == {"float32"}
+
+
+def test_floor_gradient_matches_finite_differences():
+    workload = W.make_workloads(quick=True)[0]
+    floor = W.NumpyFloor()
+    floor.setup(workload)
+    floor.params = [p.astype(np.float64) for p in floor.params]
+    x, y = workload.x[:16].astype(np.float64), workload.y[:16]
+    loss, grads = floor.loss_and_grads(x, y)
+    eps = 1e-6
+    for index in [(0, 0), (3, 1)]:
+        p = floor.params[0]
+        original = p[index]
+        p[index] = original + eps
+        up = floor.loss_and_grads(x, y)[0]
+        p[index] = original - eps
+        down = floor.loss_and_grads(x, y)[0]
+        p[index] = original
+        assert grads[0][index] == pytest.approx((up - down) / (2 * eps), rel=1e-4, abs=1e-8)
