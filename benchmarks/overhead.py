@@ -28,7 +28,7 @@ from benchmarks.machine import machine_info  # noqa: E402
 OPS_PER_STEP = 6  # linear, relu, linear, relu, linear, cross_entropy: see `engine_step`
 
 
-def best_time(function, number: int = 2000, repeat: int = 9) -> float:
+def best_time(function, number: int = 500, repeat: int = 31) -> float:
     """Seconds per call: the minimum over repeats (the least disturbed measurement)."""
     return min(timeit.repeat(function, number=number, repeat=repeat)) / number
 

@@ -10,6 +10,7 @@ CUDA, so ``import tinydl`` works (and stays fast) on machines without it.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from types import ModuleType
 from typing import Any
@@ -164,6 +165,13 @@ def host_array(data: Any) -> numpy.ndarray:
 def is_numpy_scalar(value: Any) -> bool:
     """True for numpy scalars such as numpy.float64(1.0), which keep their dtype."""
     return isinstance(value, numpy.generic)
+
+
+def quiet_floating_errors(xp: ModuleType) -> Any:
+    """A context in which 0/0 and x/0 give nan/inf silently (CuPy never warns anyway)."""
+    if xp is numpy:
+        return numpy.errstate(divide="ignore", invalid="ignore")
+    return contextlib.nullcontext()
 
 
 def format_array(array: numpy.ndarray, prefix: str, floatmode: str) -> str:

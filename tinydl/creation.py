@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from . import backend, dtypes
+import tinydl.backend as backend
+import tinydl.dtypes as dtypes
 from .tensor import Tensor
 
 Shape = Sequence[int]

@@ -1,7 +1,7 @@
 """``tinydl.cuda``: is a GPU usable? (Answers False, never raises, without CuPy.)"""
 from __future__ import annotations
 
-from . import backend
+import tinydl.backend as backend
 
 
 def is_available() -> bool:

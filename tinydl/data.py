@@ -6,7 +6,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy
 
-from . import backend
+import tinydl.backend as backend
 from .ops.shape import stack
 from .tensor import Tensor
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy
 
-from . import backend
+import tinydl.backend as backend
 from .tensor import Tensor, no_grad
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from . import dtypes
-from . import functional as F
+import tinydl.dtypes as dtypes
+import tinydl.functional as F
 from .tensor import Tensor
 
 

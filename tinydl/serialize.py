@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy
 
-from . import backend
+import tinydl.backend as backend
 from .tensor import Tensor
 
 FORMAT = "tinydl-checkpoint"

@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Sequence
 
-from . import backend, dtypes
+import tinydl.backend as backend
+import tinydl.dtypes as dtypes
 
 # ------------------------------------------------------------------ grad mode
 _grad_enabled = True
@@ -183,7 +184,7 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        if not backend.is_ndarray(data):
+        if type(data) is not backend.NUMPY_ARRAY and not backend.is_ndarray(data):
             raise TypeError(f"Tensor() wraps a numpy or cupy ndarray, got {type(data).__name__}; "
                             "use tinydl.tensor(data) to build one from Python data")
         self.data = data
@@ -381,7 +382,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
 def run_backward(root: Tensor, root_grad: Any, retain_graph: bool) -> None:
     """The chain rule over the whole graph; see :meth:`Tensor.backward`."""
     if root.grad_fn is None:  # a leaf: its gradient is the given one
-        _accumulate_into_leaf(root, root_grad)
+        _accumulate_into_leaf(root, backend.scalar_to_array(root_grad))
         return
     grads = {id(root): root_grad}  # id(non-leaf tensor) -> d(root)/d(tensor), summed over uses
     for tensor in reversed(topological_order(root)):
@@ -413,8 +414,6 @@ def run_backward(root: Tensor, root_grad: Any, retain_graph: bool) -> None:
 
 def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> Any:
     """Un-broadcast ``grad`` to the input's shape and dtype; complain if it cannot fit."""
-    if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d results
-        grad = backend.scalar_to_array(grad)
     shape = parent.data.shape
     if grad.shape != shape:
         grad = unbroadcast(grad, shape)
@@ -423,11 +422,14 @@ def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> An
                                f"{tuple(grad.shape)} for argument {position}, whose shape is {tuple(shape)}")
     if grad.dtype != parent.data.dtype:
         grad = grad.astype(parent.data.dtype)
+    if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d results
+        grad = backend.scalar_to_array(grad)
     return grad
 
 
 def _accumulate_into_leaf(leaf: Tensor, grad: Any) -> None:
     """leaf.grad += grad (created on first use), never modifying an array in place."""
-    if leaf.grad is not None:
-        grad = leaf.grad.data + grad
-    leaf.grad = Tensor(backend.scalar_to_array(grad))
+    if leaf.grad is None:
+        leaf.grad = Tensor(grad)  # already an ndarray: _fit_to_input made sure
+    else:
+        leaf.grad = Tensor(backend.scalar_to_array(leaf.grad.data + grad))

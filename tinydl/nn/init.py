@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Tensor
 
 

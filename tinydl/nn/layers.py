@@ -4,10 +4,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import backend, dtypes
-from .. import functional as F
+import tinydl.backend as backend
+import tinydl.dtypes as dtypes
+import tinydl.functional as F
 from ..tensor import Tensor
-from . import init
+import tinydl.nn.init as init
 from .module import Module, Parameter
 
 

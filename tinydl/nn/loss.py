@@ -1,7 +1,7 @@
 """Loss modules: thin wrappers that remember ``reduction`` and call the functional form."""
 from __future__ import annotations
 
-from .. import functional as F
+import tinydl.functional as F
 from ..ops.nn import check_reduction
 from ..tensor import Tensor
 from .module import Module

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, NamedTuple
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Tensor, no_grad
 
 

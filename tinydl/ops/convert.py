@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, dtypes
+import tinydl.backend as backend
+import tinydl.dtypes as dtypes
 from ..tensor import Context, Function, Tensor
 from .convert import cast
 
@@ -342,7 +343,8 @@ class Clamp(Function):
         if high is not None:
             inside &= x <= high
         ctx.save_for_backward(inside)
-        return xp.clip(x, low, high).astype(x.dtype, copy=False)
+        out = x if low is None else xp.maximum(x, low)
+        return out if high is None else xp.minimum(out, high)
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
 from .reduce import normalize_dims, stable_logsumexp
 
@@ -163,7 +163,8 @@ class CrossEntropy(Function):
         grad = xp.exp(log_probs)                      # softmax
         grad[xp.arange(len(target)), target] -= 1     # - onehot
         scale = _grad_per_sample(grad_out, ctx.reduction, len(target))
-        return grad * (scale[:, None] if ctx.reduction == "none" else scale), None, None
+        grad *= scale[:, None] if ctx.reduction == "none" else scale  # in place: grad is our own array
+        return grad, None, None
 
 
 class NLLLoss(Function):

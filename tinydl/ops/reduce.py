@@ -11,7 +11,7 @@ import builtins
 import math
 from typing import Any
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
 from .convert import cast
 from .elementwise import sqrt
@@ -207,7 +207,8 @@ class Var(Function):
         divisor = builtins.max(_count(x.shape, axes) - correction, 0)
         ctx.save_for_backward(centered)
         ctx.axes, ctx.keepdim, ctx.divisor = axes, keepdim, divisor
-        with _quiet_division(xp):
+        # var of one element with correction 1 is 0/0 = nan, as in PyTorch: without a warning
+        with backend.quiet_floating_errors(xp):
             return xp.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / divisor)
 
     @staticmethod
@@ -215,11 +216,6 @@ class Var(Function):
         (centered,) = ctx.saved_tensors
         grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, centered.ndim)
         return grad * (2 / ctx.divisor) * centered, None, None, None
-
-
-def _quiet_division(xp: Any) -> Any:
-    """var of a single element with correction 1 is nan (0/0), as in PyTorch: say nothing."""
-    return xp.errstate(divide="ignore", invalid="ignore")
 
 
 def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
 from .reduce import normalize_dims
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-from .. import backend
+import tinydl.backend as backend
 from .optimizer import Optimizer
 
 

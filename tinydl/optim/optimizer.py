@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .. import backend
+import tinydl.backend as backend
 from ..tensor import Tensor
 
 
