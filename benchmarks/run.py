@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import statistics
@@ -125,18 +126,31 @@ class Remote:
         self.process.join()
 
 
-def measure(workload: W.Workload, remotes: list[Remote], repeats: int) -> dict:
+def _units_per_epoch(workload: W.Workload) -> int:
+    return len(workload.batches()) if workload.unit == "step" else 1
+
+
+def measure(workload: W.Workload, remotes: list[Remote], repeats: int, min_seconds: float) -> dict:
     timings: dict[str, list[float]] = {r.name: [] for r in remotes}
     losses: dict[str, float] = {}
     for remote in remotes:  # warm-up: caches, allocator, BLAS threads, CUDA kernels
         remote.time(workload, max(1, workload.epochs // 10))
-    for round_number in range(repeats):
+    units_per_run = workload.epochs * _units_per_epoch(workload)
+
+    def timed_seconds() -> float:
+        return min(sum(values) for values in timings.values()) * units_per_run / 1000
+
+    # At least `repeats` rounds, and more (up to 25) until every contender has run for
+    # `min_seconds`: short workloads get more rounds, so their medians settle.
+    round_number = 0
+    while round_number < 25 and (round_number < repeats or timed_seconds() < min_seconds):
         shift = round_number % len(remotes)
         for remote in remotes[shift:] + remotes[:shift]:
             time.sleep(PAUSE_S)  # let the previous contender's BLAS/OpenMP threads stop spinning
             ms, loss = remote.time(workload, workload.epochs)
             timings[remote.name].append(ms)
             losses[remote.name] = loss
+        round_number += 1
     return {"timings_ms": timings, "final_loss": losses}
 
 
@@ -160,7 +174,8 @@ def table(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few epochs and 3 repeats (smoke test)")
-    parser.add_argument("--repeats", type=int, default=None, help="timed rounds per contender (default 7)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed rounds per contender (default 7, more for short workloads)")
     parser.add_argument("--workloads", default="W1,W2,W3", help="which workloads, e.g. W1,W3")
     parser.add_argument("--devices", default="cpu,cuda", help="tinydl devices to try (cuda only if available)")
     parser.add_argument("--json", default=None, help="where to write results (default results/cpu.json, "
@@ -181,7 +196,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             if workload.name.split()[0] not in wanted:
                 continue
             agreement = check_agreement(workload, runners)
-            measured = measure(workload, remotes, repeats)
+            measured = measure(workload, remotes, repeats, 0.0 if args.quick else 3.0)
             results.append({"workload": workload.name, "description": workload.description,
                             "unit": workload.unit, "epochs": workload.epochs,
                             "gradient_agreement": agreement, **measured})
@@ -193,7 +208,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     path = pathlib.Path(args.json) if args.json else RESULTS / ("gpu.json" if info["gpu"] else "cpu.json")
     if not args.quick or args.json:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"machine": info, "notes": notes, "repeats": repeats, "results": results},
+        path.write_text(json.dumps({"machine": info, "notes": notes, "min_repeats": repeats, "results": results},
                                    indent=2) + "\n")
         print(f"\nwrote {path}")
     return results

@@ -73,6 +73,21 @@ def make_workloads(quick: bool = False) -> list[Workload]:
 
 
 # ---------------------------------------------------------------------- contenders
+def training_loop(model: Any, optimizer: Any, loss_fn: Any, batches: list, epochs: int) -> float:
+    """The tutorial's loop, word for word the same for tinydl and PyTorch; returns the last loss.
+
+    ``loss.item()`` only at the end: one host sync (a GPU runs asynchronously until then).
+    """
+    for _ in range(epochs):
+        for x, y in batches:
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return loss.item()
+
+
+
 class Contender:
     """Build from initial weights with ``setup``; ``train(epochs)`` runs; ``gradients`` for checks."""
 
@@ -110,14 +125,7 @@ class Tinydl(Contender):
                         for x, y in workload.batches()]
 
     def train(self, epochs: int) -> float:
-        model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
-        for _ in range(epochs):
-            for x, y in self.batches:
-                loss = loss_fn(model(x), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        return loss.item()  # one host sync at the end (cuda runs asynchronously)
+        return training_loop(self.model, self.optimizer, self.loss_fn, self.batches, epochs)
 
     def gradients(self) -> list[np.ndarray]:
         x, y = self.batches[0]
@@ -186,10 +194,9 @@ class NumpyFloor(Contender):
             v *= beta2
             v += scratch
             np.sqrt(v, out=scratch)
-            scratch /= correction2_sqrt
-            scratch += eps
+            scratch += eps * correction2_sqrt
             np.divide(m, scratch, out=scratch)
-            scratch *= step_size
+            scratch *= step_size * correction2_sqrt
             p -= scratch
 
     def train(self, epochs: int) -> float:
@@ -228,14 +235,7 @@ class Torch(Contender):
         self.batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in workload.batches()]
 
     def train(self, epochs: int) -> float:
-        model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
-        for _ in range(epochs):
-            for x, y in self.batches:
-                loss = loss_fn(model(x), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        return loss.item()
+        return training_loop(self.model, self.optimizer, self.loss_fn, self.batches, epochs)
 
     def gradients(self) -> list[np.ndarray]:
         x, y = self.batches[0]

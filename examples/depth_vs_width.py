@@ -41,13 +41,14 @@ def wide_width_for_budget(budget: int) -> int:
     return max(1, round((budget - 2) / 5))
 
 
-def train(model: nn.Module, data: tuple, epochs: int, device: str) -> dict:
+def train(model: nn.Module, data: tuple, epochs: int) -> dict:
     x_train, y_train, x_test, y_test = data
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = nn.CrossEntropyLoss()
     losses, test_accuracies = [], []
+    progress = common.Progress(epochs, every=max(1, epochs // 3))
     start = time.perf_counter()
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         loss = loss_fn(model(x_train), y_train)
         optimizer.zero_grad()
         loss.backward()
@@ -55,6 +56,7 @@ def train(model: nn.Module, data: tuple, epochs: int, device: str) -> dict:
         losses.append(loss.item())
         with tinydl.no_grad():
             test_accuracies.append(common.accuracy(model(x_test), y_test))
+        progress(epoch, losses[-1], test_accuracies[-1])
     elapsed = time.perf_counter() - start
     with tinydl.no_grad():
         train_accuracy = common.accuracy(model(x_train), y_train)
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> dict:
     wide = mlp([wide_width]).to(args.device)
     results = {}
     for name, model in ((f"wide 2-{wide_width}-2", wide), (f"deep 2-{'-'.join(map(str, deep_widths))}-2", deep)):
-        results[name] = train(model, data, args.epochs, args.device)
+        print(f"{name} ({common.count_parameters(model)} parameters), test accuracy in the progress lines:")
+        results[name] = train(model, data, args.epochs)
 
     print(f"\n| model | parameters | time (s) | train acc | test acc |\n|---|---:|---:|---:|---:|")
     for name, r in results.items():

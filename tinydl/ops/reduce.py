@@ -69,8 +69,8 @@ class Sum(Function):
         return xp.broadcast_to(grad, ctx.shape), None, None
 
 
-class Mean(Function):
-    """y = (1/n) sum of x over axes.   dy/dx_i = 1/n."""
+class Mean(Sum):
+    """y = (1/n) sum of x over axes.   dy/dx_i = 1/n: Sum's gradient, divided by n."""
 
     @staticmethod
     def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
@@ -79,9 +79,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
-        xp = backend.get_array_module(grad_out)
-        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))
-        return xp.broadcast_to(grad / _count(ctx.shape, ctx.axes), ctx.shape), None, None
+        return Sum.backward(ctx, grad_out / _count(ctx.shape, ctx.axes))
 
 
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:  # noqa: A001

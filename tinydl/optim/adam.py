@@ -58,11 +58,13 @@ class Adam(Optimizer):
             exp_avg_sq += scratch                               # v
             bias_correction1 = 1 - beta1 ** step
             bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+            # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) multiplied through
+            # so that the constants cost no pass over the array of their own:
+            #   = (lr * sqrt(bc2) / bc1) * m / (sqrt(v) + eps * sqrt(bc2))
             xp.sqrt(exp_avg_sq, out=scratch)
-            scratch /= bias_correction2_sqrt
-            scratch += eps                                      # denominator
+            scratch += eps * bias_correction2_sqrt
             xp.divide(exp_avg, scratch, out=scratch)
-            scratch *= lr / bias_correction1
+            scratch *= lr * bias_correction2_sqrt / bias_correction1
             p.data -= scratch
 
 
