@@ -105,7 +105,25 @@ class Contender:
         raise NotImplementedError
 
 
-class Tinydl(Contender):
+class ModuleContender(Contender):
+    """tinydl and PyTorch: a model, an optimizer and a loss, driven by the same code."""
+
+    model: Any
+    optimizer: Any
+    loss_fn: Any
+    batches: list
+
+    def train(self, epochs: int) -> float:
+        return training_loop(self.model, self.optimizer, self.loss_fn, self.batches, epochs)
+
+    def gradients(self) -> list[np.ndarray]:
+        x, y = self.batches[0]
+        self.optimizer.zero_grad()
+        self.loss_fn(self.model(x), y).backward()
+        return [p.grad.cpu().numpy() for p in self.model.parameters()]
+
+
+class Tinydl(ModuleContender):
     def __init__(self, device: str = "cpu") -> None:
         self.device = device
         self.name = f"tinydl ({device})"
@@ -124,14 +142,6 @@ class Tinydl(Contender):
         self.batches = [(tinydl.tensor(x, device=self.device), tinydl.tensor(y, device=self.device))
                         for x, y in workload.batches()]
 
-    def train(self, epochs: int) -> float:
-        return training_loop(self.model, self.optimizer, self.loss_fn, self.batches, epochs)
-
-    def gradients(self) -> list[np.ndarray]:
-        x, y = self.batches[0]
-        self.optimizer.zero_grad()
-        self.loss_fn(self.model(x), y).backward()
-        return [p.grad.cpu().numpy() for p in self.model.parameters()]
 
     def dtypes(self) -> set:
         """Every dtype in the model, its grads and the optimizer state (float32 expected)."""
@@ -210,7 +220,7 @@ class NumpyFloor(Contender):
         return self.loss_and_grads(*self.batches[0])[1]
 
 
-class Torch(Contender):
+class Torch(ModuleContender):
     name = "pytorch (cpu)"
 
     def __init__(self) -> None:
@@ -234,14 +244,6 @@ class Torch(Contender):
         self.loss_fn = torch.nn.CrossEntropyLoss()
         self.batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in workload.batches()]
 
-    def train(self, epochs: int) -> float:
-        return training_loop(self.model, self.optimizer, self.loss_fn, self.batches, epochs)
-
-    def gradients(self) -> list[np.ndarray]:
-        x, y = self.batches[0]
-        self.optimizer.zero_grad()
-        self.loss_fn(self.model(x), y).backward()
-        return [p.grad.numpy() for p in self.model.parameters()]
 
 
 def time_run(contender: Contender, workload: Workload, epochs: int,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
 from sklearn.datasets import make_circles
 from sklearn.model_selection import train_test_split
 
@@ -86,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{name} ({common.count_parameters(model)} parameters), test accuracy in the progress lines:")
         results[name] = train(model, data, args.epochs)
 
-    print(f"\n| model | parameters | time (s) | train acc | test acc |\n|---|---:|---:|---:|---:|")
+    print("\n| model | parameters | time (s) | train acc | test acc |\n|---|---:|---:|---:|---:|")
     for name, r in results.items():
         print(f"| {name} | {r['parameters']} | {r['time']:.2f} | {r['train_accuracy']:.4f} | {r['test_accuracy']:.4f} |")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import tinydl
-from helpers import host
 
 
 @pytest.mark.parametrize("data, dtype", [

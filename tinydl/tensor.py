@@ -17,7 +17,7 @@ are attached to Tensor in one table, ``tinydl/methods.py``.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes

@@ -6,7 +6,7 @@ it (``self.fc = Linear(2, 3)``), so ``parameters()``, ``state_dict()`` and
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import tinydl.backend as backend
 from ..tensor import Tensor, no_grad
@@ -163,8 +163,7 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for parameter in self.parameters():
-            _clear_grad(parameter, set_to_none)
+        clear_grads(self.parameters(), set_to_none)
 
     # ------------------------------------------------------------ devices and dtypes
     def to(self, *args: Any, **kwargs: Any) -> "Module":
@@ -270,12 +269,18 @@ class Module:
         return head + "\n" + "\n".join(lines) + "\n)"
 
 
-def _clear_grad(parameter: Tensor, set_to_none: bool) -> None:
-    if set_to_none or parameter.grad is None:
-        parameter.grad = None
-    else:  # a fresh zero array: grads may share memory, so never zero in place
-        xp = backend.get_array_module(parameter.grad.data)
-        parameter.grad = Tensor(xp.zeros_like(parameter.grad.data))
+def clear_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Forget gradients: ``.grad = None``, or fresh zeros with set_to_none=False.
+
+    Zeros are new arrays rather than zeroed in place, because gradient arrays
+    may be shared between tensors (see tensor.py, _accumulate_into_leaf).
+    """
+    for parameter in parameters:
+        if set_to_none or parameter.grad is None:
+            parameter.grad = None
+        else:
+            xp = backend.get_array_module(parameter.grad.data)
+            parameter.grad = Tensor(xp.zeros_like(parameter.grad.data))
 
 
 def _converted(array: Any, device: str | None, dtype: Any) -> Any:
@@ -286,4 +291,4 @@ def _converted(array: Any, device: str | None, dtype: Any) -> Any:
     return array
 
 
-__all__ = ["IncompatibleKeys", "Module", "Parameter"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter", "clear_grads"]

@@ -259,7 +259,7 @@ class GetItem(Function):
         return grad, None
 
 
-def _index_part(item: Any, xp: Any, shape: tuple) -> tuple:
+def _index_part(item: Any, xp: Any) -> tuple:
     """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays."""
     if isinstance(item, Tensor):
         item = item.data
@@ -283,7 +283,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     items = index if isinstance(index, tuple) else (index,)
     parts: list = []
     for item in items:
-        parts.extend(_index_part(item, xp, x.shape))
+        parts.extend(_index_part(item, xp))
     normalized = tuple(parts)
     try:
         return GetItem.apply(x, normalized)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import tinydl.backend as backend
+from ..nn.module import clear_grads
 from ..tensor import Tensor
 
 
@@ -50,12 +51,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of the last backward (call before each backward)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad = Tensor(backend.get_array_module(p.data).zeros_like(p.grad.data))
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self) -> None:
         raise NotImplementedError
