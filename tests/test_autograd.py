@@ -72,6 +72,13 @@ def test_no_grad_as_decorator():
     assert evaluate(tinydl.ones(2, requires_grad=True)).grad_fn is None
     assert tinydl.is_grad_enabled()
 
+    @tinydl.no_grad  # without parentheses, as PyTorch also allows
+    def evaluate_bare(t):
+        return t * 2
+
+    assert evaluate_bare(tinydl.ones(2, requires_grad=True)).grad_fn is None
+    assert evaluate_bare.__name__ == "evaluate_bare"
+
 
 def test_no_grad_saves_nothing():
     x = tinydl.ones(1000, requires_grad=True)

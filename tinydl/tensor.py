@@ -36,6 +36,11 @@ class _GradMode:
 
     enabled: bool
 
+    def __new__(cls, function: Callable | None = None) -> Any:
+        mode = super().__new__(cls)
+        # `@no_grad` without parentheses hands us the function itself: decorate it.
+        return mode if function is None else mode(function)
+
     def __enter__(self) -> None:
         global _grad_enabled
         self._previous = _grad_enabled
