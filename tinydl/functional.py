@@ -5,9 +5,10 @@ public list. ``tinydl.nn.functional`` (PyTorch's ``F``) re-exports these same
 functions, and Tensor's methods (``x.relu()``) call them too.
 """
 from .ops.convert import cast, to, to_device
-from .ops.elementwise import (abs, add, clamp, div, eq, exp, ge, gt, le, leaky_relu, log,
-                              logical_and, logical_not, logical_or, logical_xor, lt, maximum, minimum, mul, ne, neg, pow, relu,
-                              sigmoid, sqrt, sub, tanh, where)
+from .ops.activation import clamp, leaky_relu, maximum, minimum, relu, sigmoid, tanh, where
+from .ops.compare import (eq, ge, gt, le, logical_and, logical_not, logical_or, logical_xor, lt,
+                          ne)
+from .ops.elementwise import abs, add, div, exp, log, mul, neg, pow, sqrt, sub
 from .ops.linalg import matmul
 from .ops.nn import (binary_cross_entropy_with_logits, cross_entropy, dropout, linear,
                      log_softmax, mse_loss, nll_loss, softmax)

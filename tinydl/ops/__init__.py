@@ -1,5 +1,6 @@
 """Differentiable ops, one module per family, each a Function with forward and backward side by side.
 
-Reading order: convert (dtype/device moves), elementwise, reduce, shape,
-linalg, nn (the fused ops neural networks lean on).
+Reading order: convert (dtype/device moves), elementwise (arithmetic, math),
+activation (activations, selection), compare, reduce, shape, linalg, nn (the
+fused ops neural networks lean on).
 """
