@@ -8,7 +8,8 @@ by the extra epochs is the cost of one epoch, with imports and set-up
 cancelled out. Instructions are not time (cache misses and SIMD width
 differ), but the engine's bookkeeping is instructions, so this isolates it.
 
-    python benchmarks/instructions.py      # needs valgrind; writes results/instructions.json
+    python benchmarks/instructions.py      # needs valgrind; about 15 minutes; writes results/instructions.json
+    python benchmarks/instructions.py W2   # one workload
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # name: (layer sizes, batch rows, epochs in the short run, epochs in the long run)
-SHAPES = {"W1 tutorial": ([2, 64, 128, 64, 2], 800, 3, 13), "W3 wide": ([784, 1024, 1024, 10], 256, 1, 3)}
+SHAPES = {"W1 tutorial": ([2, 64, 128, 64, 2], 800, 3, 13),
+          "W2 digits (per batch-64 step)": ([64, 256, 256, 10], 64, 10, 50),
+          "W3 wide": ([784, 1024, 1024, 10], 256, 1, 3)}
 
 
 def child(contender: str, workload: str, epochs: int) -> None:
@@ -52,13 +55,15 @@ def count(contender: str, workload: str, epochs: int) -> int:
     return int(re.search(r"Collected : (\d+)", output).group(1))
 
 
-def main() -> dict:
+def main(only: str | None = None) -> dict:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind): nothing to count")
         return {}
     results = {}
     print("| workload | NumPy floor (instructions per epoch) | tinydl | tinydl / floor |\n|---|---:|---:|---:|")
     for workload, (_, _, short, long) in SHAPES.items():
+        if only and not workload.startswith(only):
+            continue
         per_epoch = {}
         for contender in ("floor", "tinydl"):
             per_epoch[contender] = (count(contender, workload, long) - count(contender, workload, short)) / (long - short)
@@ -70,6 +75,8 @@ def main() -> dict:
     from benchmarks.machine import machine_info
 
     out = pathlib.Path(__file__).parent / "results" / "instructions.json"
+    if only and out.exists():  # one workload re-counted: keep the others
+        results = {**json.loads(out.read_text())["results"], **results}
     out.write_text(json.dumps({"machine": machine_info(), "results": results}, indent=2) + "\n")
     print(f"wrote {out}")
     return results
@@ -79,4 +86,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
-        main()
+        main(sys.argv[1] if len(sys.argv) > 1 else None)
