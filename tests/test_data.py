@@ -78,3 +78,9 @@ def test_batches_live_on_the_dataset_device(device):
     dataset = TensorDataset(tinydl.zeros(6, 2, device=device), tinydl.zeros(6, device=device).long())
     for x, y in DataLoader(dataset, batch_size=4, shuffle=True, seed=0):
         assert x.device.startswith(device) and y.device.startswith(device)
+
+
+def test_pytorch_import_path_works():
+    import tinydl.utils.data as utils_data
+
+    assert utils_data.DataLoader is DataLoader and utils_data.TensorDataset is TensorDataset

@@ -20,7 +20,8 @@ from . import methods  # noqa: F401  (attaches operators to Tensor)
 from .gradcheck import GradcheckError, gradcheck
 from . import autograd
 from .serialize import CheckpointError, load, save
-from . import data, nn, optim
+from . import data, nn, optim, utils
+from .utils import data as _utils_data  # noqa: F401  (tinydl.utils.data, as torch.utils.data)
 
 __version__ = "0.1.0"
 

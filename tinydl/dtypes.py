@@ -82,6 +82,15 @@ def result_dtype(dtypes_with_ndim: list[tuple[numpy.dtype, int]], scalars: list[
     return _DEFAULT_FOR_CATEGORY[top]
 
 
+def can_store(source: numpy.dtype, target: numpy.dtype) -> bool:
+    """May a result of dtype ``source`` be written into a ``target`` tensor in place?
+
+    As in PyTorch: not into a lower category (a float into an int tensor),
+    but a wider float into a narrower one is fine (float64 -> float32).
+    """
+    return category(source) <= category(target)
+
+
 def python_data_dtype(array: numpy.ndarray) -> numpy.dtype:
     """The dtype PyTorch gives data built from Python lists/numbers: float32, int64 or bool."""
     if array.dtype.kind == "f":

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
-from .tensor import Tensor
+from .tensor import Tensor, is_grad_enabled
 
 
 def _reflected(function: Callable) -> Callable:
@@ -53,6 +53,70 @@ def _view_as(self: Tensor, other: Tensor) -> Tensor:
     return F.reshape(self, other.shape)
 
 
+def _check_in_place(self: Tensor, name: str) -> None:
+    """Autograd cannot follow a tensor whose values change under it: refuse for tensors that
+    require grad, unless grad mode is off (the manual SGD step
+    ``with tinydl.no_grad(): w -= lr * w.grad`` works, as in PyTorch).
+
+    Unlike PyTorch, tinydl does not notice when you change a tensor that an op has
+    saved for its backward (``y = w * x; x += 1; y.backward()`` gives w the gradient
+    of the new x): change tensors between training steps, not inside one.
+    """
+    if self.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"{name}: in-place change of a tensor that requires grad; autograd would lose the "
+            f"values it saved. Inside `with tinydl.no_grad():` it is allowed (e.g. a manual SGD "
+            f"step), otherwise write x = x + y")
+
+
+def _store(self: Tensor, values: Any, name: str) -> Tensor:
+    """Write values (a tensor broadcastable to self, or a number) into self's own array."""
+    _check_in_place(self, name)
+    if isinstance(values, Tensor):
+        if not dtypes.can_store(values.dtype, self.dtype):
+            raise TypeError(f"{name}: the result has dtype {values.dtype}, which cannot be stored "
+                            f"in place in a {self.dtype} tensor")
+        values = F.to_device(values, self.device).data
+    try:
+        self.data[...] = values
+    except ValueError:
+        raise ValueError(f"{name}: a value of shape {tuple(getattr(values, 'shape', ()))} does not fit "
+                         f"in the tensor of shape {tuple(self.shape)}") from None
+    return self
+
+
+def _in_place(function: Callable, name: str) -> Callable:
+    """x += y, x.add_(y), ...: compute out of place, then write the result into x's own array."""
+    def method(self: Tensor, *args: Any) -> Tensor:
+        _check_in_place(self, name)
+        return _store(self, function(self, *args), name)
+    return method
+
+
+def _fill(self: Tensor, value: Any) -> Tensor:
+    return _store(self, value.item() if isinstance(value, Tensor) else value, "fill_")
+
+
+def _zero(self: Tensor) -> Tensor:
+    return _store(self, 0, "zero_")
+
+
+def _copy(self: Tensor, source: Any) -> Tensor:
+    """Copy source's values (broadcast, cast, moved to this tensor's device) into this tensor."""
+    if isinstance(source, Tensor):
+        source = F.cast(F.to_device(source, self.device), self.dtype)
+    return _store(self, source, "copy_")
+
+
+def _setitem(self: Tensor, index: Any, value: Any) -> None:
+    """x[index] = value, for tensors outside the graph (or under no_grad)."""
+    if self.requires_grad and is_grad_enabled():
+        raise RuntimeError("setitem: assigning into a tensor that requires grad is not supported by "
+                           "autograd; use tinydl.where(...) or assign under tinydl.no_grad()")
+    items = tuple(i.data if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
+    self.data[items] = value.data if isinstance(value, Tensor) else value
+
+
 METHODS: dict[str, Callable] = {
     # arithmetic operators
     "__add__": F.add, "__radd__": _reflected(F.add),
@@ -83,6 +147,13 @@ METHODS: dict[str, Callable] = {
     "reshape": F.reshape, "view": F.view, "transpose": F.transpose, "permute": F.permute,
     "unsqueeze": F.unsqueeze, "squeeze": F.squeeze, "flatten": F.flatten, "expand": F.expand,
     "expand_as": _expand_as, "view_as": _view_as, "t": F.t, "T": property(F.t),
+    # in place (outside the graph)
+    "__iadd__": _in_place(F.add, "add_ (+=)"), "__isub__": _in_place(F.sub, "sub_ (-=)"),
+    "__imul__": _in_place(F.mul, "mul_ (*=)"), "__itruediv__": _in_place(F.div, "div_ (/=)"),
+    "add_": _in_place(F.add, "add_"), "sub_": _in_place(F.sub, "sub_"),
+    "mul_": _in_place(F.mul, "mul_"), "div_": _in_place(F.div, "div_"),
+    "clamp_": _in_place(F.clamp, "clamp_"), "zero_": _zero,
+    "fill_": _fill, "copy_": _copy, "__setitem__": _setitem,
     # dtype and device
     "to": F.to, "cpu": lambda self: F.to_device(self, "cpu"), "cuda": _cuda,
     "float": _cast_to(dtypes.float32), "double": _cast_to(dtypes.float64),

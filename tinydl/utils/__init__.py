@@ -1,0 +1,1 @@
+"""``tinydl.utils``: where PyTorch keeps ``utils.data``."""
