@@ -7,6 +7,7 @@ from typing import Any, Iterator, Sequence
 import numpy
 
 import tinydl.backend as backend
+from .creation import tensor
 from .ops.shape import stack
 from .tensor import Tensor
 
@@ -91,6 +92,5 @@ def collate(samples: Sequence[Any]) -> Any:
     if isinstance(first, (tuple, list)):
         return tuple(collate([sample[k] for sample in samples]) for k in range(len(first)))
     if isinstance(first, (int, float, bool)):
-        return Tensor(numpy.asarray(samples)) if not isinstance(first, float) else Tensor(
-            numpy.asarray(samples, dtype=numpy.float32))
+        return tensor(list(samples))  # Python numbers: float32, int64 or bool, as tinydl.tensor gives
     raise TypeError(f"DataLoader: cannot batch samples of type {type(first).__name__}")

@@ -88,8 +88,7 @@ def _store(self: Tensor, values: Any, name: str) -> Tensor:
 def _in_place(function: Callable, name: str) -> Callable:
     """x += y, x.add_(y), ...: compute out of place, then write the result into x's own array."""
     def method(self: Tensor, *args: Any) -> Tensor:
-        _check_in_place(self, name)
-        return _store(self, function(self, *args), name)
+        return _store(self, function(self, *args), name)  # _store refuses before writing anything
     return method
 
 
