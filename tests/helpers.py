@@ -36,7 +36,7 @@ def leaf(array: np.ndarray, device: str = "cpu") -> tinydl.Tensor:
 
 
 def host(x: tinydl.Tensor) -> np.ndarray:
-    return np.asarray(x.detach().cpu().data)
+    return np.asarray(x.detach().cpu().array)
 
 
 def check_op(fn: Callable[..., Any], reference: Callable[..., Any], arrays: list, device: str,

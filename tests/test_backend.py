@@ -54,7 +54,7 @@ def test_unknown_device_names(name):
 
 def test_get_array_module_is_numpy_for_cpu():
     assert backend.get_array_module(np.ones(2)) is np
-    assert backend.get_array_module(tinydl.ones(2).data) is np
+    assert backend.get_array_module(tinydl.ones(2).array) is np
 
 
 def test_scatter_add_accumulates_repeats():

@@ -29,12 +29,12 @@ def test_in_place_on_a_tensor_that_requires_grad_is_refused_with_grad_on():
 
 def test_in_place_methods_and_operators():
     x = tinydl.tensor([1.0, 2.0, 3.0])
-    array = x.data
+    array = x.array
     x += 1
     x *= tinydl.tensor([2.0, 2.0, 2.0])
     x -= 1.0
     x /= 2
-    assert x.data is array and host(x).tolist() == [1.5, 2.5, 3.5]
+    assert x.array is array and host(x).tolist() == [1.5, 2.5, 3.5]
     assert x.add_(1).sub_(0.5).mul_(2).div_(4) is x and host(x).tolist() == [1.0, 1.5, 2.0]
     assert host(x.clamp_(1.2, 1.8)).tolist() == pytest.approx([1.2, 1.5, 1.8])
     assert host(tinydl.tensor([np.nan, 1.0]).fill_(3)).tolist() == [3.0, 3.0]

@@ -16,18 +16,18 @@ def weight(out_features=400, in_features=300):
 
 def test_fills_in_place_and_returns_the_tensor():
     w = weight()
-    array = w.data
-    assert init.ones_(w) is w and w.data is array and (array == 1).all()
-    assert (init.zeros_(w).data == 0).all()
-    assert (init.constant_(w, 0.5).data == 0.5).all()
+    array = w.array
+    assert init.ones_(w) is w and w.array is array and (array == 1).all()
+    assert (init.zeros_(w).array == 0).all()
+    assert (init.constant_(w, 0.5).array == 0.5).all()
 
 
 def test_uniform_and_normal_statistics():
     w = init.uniform_(weight(), -0.2, 0.6)
-    assert w.data.min() >= -0.2 and w.data.max() < 0.6
-    assert abs(w.data.mean() - 0.2) < 0.01
+    assert w.array.min() >= -0.2 and w.array.max() < 0.6
+    assert abs(w.array.mean() - 0.2) < 0.01
     w = init.normal_(weight(), mean=1.0, std=0.5)
-    assert abs(w.data.mean() - 1.0) < 0.01 and abs(w.data.std() - 0.5) < 0.01
+    assert abs(w.array.mean() - 1.0) < 0.01 and abs(w.array.std() - 0.5) < 0.01
     assert w.dtype == tinydl.float32
 
 
@@ -36,21 +36,21 @@ def test_xavier(gain):
     fan_in, fan_out = 300, 400
     bound = gain * math.sqrt(6 / (fan_in + fan_out))
     w = init.xavier_uniform_(weight(), gain=gain)
-    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.95 * bound
+    assert np.abs(w.array).max() <= bound and np.abs(w.array).max() > 0.95 * bound
     w = init.xavier_normal_(weight(), gain=gain)
-    assert w.data.std() == pytest.approx(gain * math.sqrt(2 / (fan_in + fan_out)), rel=0.02)
+    assert w.array.std() == pytest.approx(gain * math.sqrt(2 / (fan_in + fan_out)), rel=0.02)
 
 
 def test_kaiming():
     fan_in, fan_out = 300, 400
     w = init.kaiming_uniform_(weight(), nonlinearity="relu")
     bound = math.sqrt(2) * math.sqrt(3 / fan_in)
-    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.95 * bound
+    assert np.abs(w.array).max() <= bound and np.abs(w.array).max() > 0.95 * bound
     w = init.kaiming_normal_(weight(), mode="fan_out", nonlinearity="relu")
-    assert w.data.std() == pytest.approx(math.sqrt(2 / fan_out), rel=0.02)
+    assert w.array.std() == pytest.approx(math.sqrt(2 / fan_out), rel=0.02)
     # PyTorch's Linear default, kaiming_uniform_(a=sqrt(5)), is U(+-1/sqrt(fan_in)):
     w = init.kaiming_uniform_(weight(), a=math.sqrt(5))
-    assert np.abs(w.data).max() <= 1 / math.sqrt(fan_in) and np.abs(w.data).max() > 0.95 / math.sqrt(fan_in)
+    assert np.abs(w.array).max() <= 1 / math.sqrt(fan_in) and np.abs(w.array).max() > 0.95 / math.sqrt(fan_in)
 
 
 def test_calculate_gain_and_errors():
@@ -65,6 +65,6 @@ def test_calculate_gain_and_errors():
 
 def test_manual_seed_makes_init_reproducible():
     tinydl.manual_seed(3)
-    a = tinydl.nn.Linear(4, 3).weight.data.copy()
+    a = tinydl.nn.Linear(4, 3).weight.array.copy()
     tinydl.manual_seed(3)
-    assert (tinydl.nn.Linear(4, 3).weight.data == a).all()
+    assert (tinydl.nn.Linear(4, 3).weight.array == a).all()

@@ -50,7 +50,7 @@ def test_round_trip_of_nested_state(tmp_path):
 def test_resume_is_bit_identical(tmp_path):
     tinydl.manual_seed(0)
     model = make_model()
-    initial = {k: v.data.copy() for k, v in model.state_dict().items()}
+    initial = {k: v.array.copy() for k, v in model.state_dict().items()}
     optimizer = optim.Adam(model.parameters(), lr=1e-2)
     train(model, optimizer, 20)
     uninterrupted = {k: host(v).copy() for k, v in model.state_dict().items()}

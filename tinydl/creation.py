@@ -36,7 +36,7 @@ def _make(array: Any, requires_grad: bool) -> Tensor:
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, ndarray or Tensor)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if backend.is_ndarray(data):
         source_device = backend.device_of(data)
         target = backend.normalize_device(device if device is not None else source_device)

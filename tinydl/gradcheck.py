@@ -33,7 +33,7 @@ def _outputs(result: Any) -> list:
     arrays = []
     for item in items:
         if isinstance(item, Tensor) and item.dtype.kind == "f":
-            arrays.append(item.data.copy())
+            arrays.append(item.array.copy())
     return arrays
 
 
@@ -58,7 +58,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Tensor] | Tensor, eps: fl
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor) and x.requires_grad:
             if x.grad_fn is not None:  # made by an op (e.g. x.double()): check it as a leaf of its own
-                x = inputs[i] = Tensor(x.data, requires_grad=True)
+                x = inputs[i] = Tensor(x.array, requires_grad=True)
             targets.append((f"input {i}", x))
     if hasattr(fn, "named_parameters"):
         targets += [(f"parameter {name}", p) for name, p in fn.named_parameters() if p.requires_grad]
@@ -102,17 +102,17 @@ def _check_all(fn: Callable, inputs: list, targets: list, eps: float, atol: floa
         total.backward()
 
     def loss_at(x: Tensor, perturbation: Any) -> float:
-        original = x.data
+        original = x.array
         try:
-            x.data = backend.scalar_to_array(original + perturbation)
+            x.array = backend.scalar_to_array(original + perturbation)
             with no_grad():
                 return _weighted_sum(_outputs(fn(*inputs)), weights)
         finally:
-            x.data = original
+            x.array = original
 
     for label, x in targets:
-        analytical = numpy.zeros(x.shape) if x.grad is None else backend.to_device(x.grad.data, "cpu")
-        xp = backend.get_array_module(x.data)
+        analytical = numpy.zeros(x.shape) if x.grad is None else backend.to_device(x.grad.array, "cpu")
+        xp = backend.get_array_module(x.array)
         if x.numel() <= max_elements:
             _check_elements(label, x, xp, eps, atol, rtol, analytical, loss_at)
         else:

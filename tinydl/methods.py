@@ -76,9 +76,10 @@ def _store(self: Tensor, values: Any, name: str) -> Tensor:
         if not dtypes.can_store(values.dtype, self.dtype):
             raise TypeError(f"{name}: the result has dtype {values.dtype}, which cannot be stored "
                             f"in place in a {self.dtype} tensor")
-        values = F.to_device(values, self.device).data
+        values = F.to_device(values, self.device).array
     try:
-        self.data[...] = values
+        self.array[...] = values
+        self._bump_version()
     except ValueError:
         raise ValueError(f"{name}: a value of shape {tuple(getattr(values, 'shape', ()))} does not fit "
                          f"in the tensor of shape {tuple(self.shape)}") from None
@@ -112,8 +113,9 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     if self.requires_grad and is_grad_enabled():
         raise RuntimeError("setitem: assigning into a tensor that requires grad is not supported by "
                            "autograd; use tinydl.where(...) or assign under tinydl.no_grad()")
-    items = tuple(i.data if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
-    self.data[items] = value.data if isinstance(value, Tensor) else value
+    items = tuple(i.array if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
+    self.array[items] = value.array if isinstance(value, Tensor) else value
+    self._bump_version()
 
 
 METHODS: dict[str, Callable] = {

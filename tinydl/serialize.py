@@ -51,7 +51,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
     def encode(value: Any, where: str) -> Any:
         if isinstance(value, Tensor) or backend.is_ndarray(value):
-            array = backend.to_device(value.data if isinstance(value, Tensor) else value, "cpu")
+            array = backend.to_device(value.array if isinstance(value, Tensor) else value, "cpu")
             if array.dtype.kind not in ALLOWED_KINDS:
                 raise TypeError(f"save: {where} has dtype {array.dtype}; only numeric and bool tensors can be saved")
             name = f"t{len(arrays)}"

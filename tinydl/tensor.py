@@ -74,6 +74,18 @@ class enable_grad(_GradMode):
 
 
 # ------------------------------------------------------------- Function, ctx
+class VersionCounter:
+    """Counts in-place changes of one storage; tensors that share the storage (views) share it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
 class Context:
     """A Function's scratchpad, and the node of the graph (``tensor.grad_fn``).
 
@@ -141,7 +153,7 @@ class Function:
         first_array = None
         for arg in args:
             if isinstance(arg, Tensor):
-                data = arg.data
+                data = arg.array
                 if first_array is None:
                     first_array = data
                 elif type(data) is not type(first_array) or (
@@ -168,10 +180,21 @@ class Function:
                 raise TypeError(f"{cls.__name__}.forward must return an ndarray, got {type(output).__name__}")
             output = checked
         result = Tensor(output)
+        if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
+            _share_version_counter(result, args)
         if record and output.dtype.kind == "f":
             result.requires_grad = True
             result.grad_fn = ctx
         return result
+
+
+def _share_version_counter(view: "Tensor", args: tuple) -> None:
+    """A view writes into its input's storage, so both count in-place changes together."""
+    storage = view.array.base
+    for arg in args:
+        if isinstance(arg, Tensor) and (arg.array is storage or arg.array.base is storage):
+            view._versions = arg._versions
+            return
 
 
 # ------------------------------------------------------------------- Tensor
@@ -182,7 +205,8 @@ class Tensor:
     ``Tensor(array)`` wraps an existing numpy/cupy ndarray without copying.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    # ``array`` is the raw numpy/cupy ndarray (PyTorch's ``.data`` is a Tensor; see ``data`` below).
+    __slots__ = ("array", "_grad", "requires_grad", "grad_fn", "_versions", "__weakref__")
 
     # NumPy must not treat a Tensor as an array in `ndarray + tensor`: defer to
     # our reflected operators instead.
@@ -192,29 +216,75 @@ class Tensor:
         if type(data) is not backend.NUMPY_ARRAY and not backend.is_ndarray(data):
             raise TypeError(f"Tensor() wraps a numpy or cupy ndarray, got {type(data).__name__}; "
                             "use tinydl.tensor(data) to build one from Python data")
-        self.data = data
-        self.grad: Tensor | None = None
+        self.array = data
+        self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
+        self._versions = VersionCounter()
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
     # -------------------------------------------------------- attributes
     @property
+    def data(self) -> "Tensor":
+        """PyTorch's ``.data``: this tensor's values as a tensor cut from the graph, sharing storage.
+
+        ``w.data -= lr * w.grad`` and ``p.data.normal_(0, 0.01)`` change ``w``/``p`` itself.
+        Unlike PyTorch, the result shares ``w``'s version counter, so an in-place change
+        through ``.data`` of a value that backward still needs is an error, not a wrong gradient.
+        (The raw numpy/cupy ndarray is ``tensor.array``.)
+        """
+        view = Tensor(self.array)
+        view._versions = self._versions
+        return view
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"tensor.data = ...: expected a Tensor, got {type(value).__name__}")
+        self.array = value.array
+        self._versions.bump()
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """d(loss)/d(self), filled in by ``backward()`` for leaves that require grad (else None)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"tensor.grad = ...: assigned grad must be a Tensor or None, got "
+                                f"{type(value).__name__} (to clear it write `x.grad = None` or `x.grad.zero_()`)")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(f"tensor.grad = ...: assigned grad has shape {tuple(value.shape)}, "
+                                   f"but the tensor has shape {tuple(self.shape)}")
+        self._grad = value
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's storage has been changed in place (PyTorch's ``_version``)."""
+        return self._versions.value
+
+    def _bump_version(self) -> None:
+        """Record an in-place change of the storage (every in-place writer calls this)."""
+        self._versions.value += 1
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_leaf(self) -> bool:
@@ -222,35 +292,35 @@ class Tensor:
         return self.grad_fn is None
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark a leaf tensor as needing gradients (floating-point only)."""
-        if requires_grad and not dtypes.is_floating(self.data.dtype):
+        if requires_grad and not dtypes.is_floating(self.array.dtype):
             raise TypeError(f"requires_grad: only floating-point tensors can require gradients, "
-                            f"got dtype {self.data.dtype} (use .float() first)")
+                            f"got dtype {self.array.dtype} (use .float() first)")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; use .detach()")
         self.requires_grad = requires_grad
         return self
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data, cut from the graph."""
-        return Tensor(self.data)
+        """A tensor sharing this data (and its version counter), cut from the graph."""
+        return self.data
 
     # ---------------------------------------------------- conversions out
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a Python "
                              f"number, this one has shape {tuple(self.shape)}")
-        return self.data.item()
+        return self.array.item()
 
     def numpy(self) -> Any:
         """The data as a numpy ndarray (shared, not copied). CPU tensors only."""
@@ -260,13 +330,13 @@ class Tensor:
         if self.device != "cpu":
             raise TypeError(f"numpy(): this tensor is on {self.device}; call .cpu() first "
                             "to copy it to host memory")
-        return self.data
+        return self.array
 
     def tolist(self) -> Any:
-        return backend.to_device(self.data, "cpu").tolist()
+        return backend.to_device(self.array, "cpu").tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        array = backend.to_device(self.data, "cpu")
+        array = backend.to_device(self.array, "cpu")
         return array if dtype is None else array.astype(dtype)
 
     def __float__(self) -> float:
@@ -276,26 +346,26 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"bool(): the truth value of a tensor with {self.data.size} "
+        if self.array.size != 1:
+            raise RuntimeError(f"bool(): the truth value of a tensor with {self.array.size} "
                                "elements is ambiguous; use .any() or .all()")
         return bool(self.item())
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     __hash__ = object.__hash__  # == builds a tensor, so hash by identity
 
     def __format__(self, spec: str) -> str:
-        if self.data.ndim == 0 or self.data.size == 1:
+        if self.array.ndim == 0 or self.array.size == 1:
             return format(self.item(), spec)
         return format(repr(self), spec)
 
     def __repr__(self) -> str:
         prefix = "tensor("
-        array = backend.to_device(self.data, "cpu")
+        array = backend.to_device(self.array, "cpu")
         if array.dtype.kind == "f" and array.size and not (array == array.round()).all():
             body = backend.format_array(array, prefix, floatmode="fixed")
         else:
@@ -324,13 +394,13 @@ class Tensor:
                 "backward: this tensor does not require grad and has no grad_fn; were its inputs "
                 "created with requires_grad=True, and was it computed outside no_grad()?")
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     f"backward: gradient can be left out only for one-element outputs, this one has "
                     f"shape {tuple(self.shape)}; pass gradient= a tensor of that shape (or call .sum() first)")
-            grad = backend.get_array_module(self.data).ones_like(self.data)
+            grad = backend.get_array_module(self.array).ones_like(self.array)
         else:
-            grad = gradient.data if isinstance(gradient, Tensor) else gradient
+            grad = gradient.array if isinstance(gradient, Tensor) else gradient
             if tuple(grad.shape) != tuple(self.shape):
                 raise RuntimeError(f"backward: gradient has shape {tuple(grad.shape)} but the "
                                    f"tensor has shape {tuple(self.shape)}")
@@ -419,14 +489,14 @@ def run_backward(root: Tensor, root_grad: Any, retain_graph: bool) -> None:
 
 def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> Any:
     """Un-broadcast ``grad`` to the input's shape and dtype; complain if it cannot fit."""
-    shape = parent.data.shape
+    shape = parent.array.shape
     if grad.shape != shape:
         grad = unbroadcast(grad, shape)
         if grad.shape != shape:
             raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
                                f"{tuple(grad.shape)} for argument {position}, whose shape is {tuple(shape)}")
-    if grad.dtype != parent.data.dtype:
-        grad = grad.astype(parent.data.dtype)
+    if grad.dtype != parent.array.dtype:
+        grad = grad.astype(parent.array.dtype)
     if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d results
         grad = backend.scalar_to_array(grad)
     return grad
@@ -434,7 +504,7 @@ def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> An
 
 def _accumulate_into_leaf(leaf: Tensor, grad: Any) -> None:
     """leaf.grad += grad (created on first use), never modifying an array in place."""
-    if leaf.grad is None:
-        leaf.grad = Tensor(grad)  # already an ndarray: _fit_to_input made sure
+    if leaf._grad is None:
+        leaf._grad = Tensor(grad)  # already an ndarray: _fit_to_input made sure
     else:
-        leaf.grad = Tensor(backend.scalar_to_array(leaf.grad.data + grad))
+        leaf._grad = Tensor(backend.scalar_to_array(leaf._grad.array + grad))

@@ -38,12 +38,13 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, array: Any) -> Tensor:
-    tensor.data[...] = array
+    tensor.array[...] = array
+    tensor._bump_version()
     return tensor
 
 
 def _xp(tensor: Tensor) -> Any:
-    return backend.get_array_module(tensor.data)
+    return backend.get_array_module(tensor.array)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:

@@ -19,11 +19,11 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
-        return "Parameter containing:\n" + Tensor(self.data, self.requires_grad).__repr__()
+        return "Parameter containing:\n" + Tensor(self.array, self.requires_grad).__repr__()
 
 
 class IncompatibleKeys(NamedTuple):
@@ -187,9 +187,9 @@ class Module:
         if dtype is not None and dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
         for tensor in list(self.parameters()) + list(self.buffers()):
-            tensor.data = _converted(tensor.data, device, dtype)
+            tensor.array = _converted(tensor.array, device, dtype)
             if tensor.grad is not None:
-                tensor.grad = Tensor(_converted(tensor.grad.data, device, dtype))
+                tensor.grad = Tensor(_converted(tensor.grad.array, device, dtype))
         return self
 
     def cpu(self) -> "Module":
@@ -227,7 +227,7 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            array = value.data if isinstance(value, Tensor) else value
+            array = value.array if isinstance(value, Tensor) else value
             if not backend.is_ndarray(array):
                 problems.append(f"value for {name} is a {type(value).__name__}, not a tensor")
             elif tuple(array.shape) != tuple(target.shape):
@@ -247,9 +247,10 @@ class Module:
             for name, target in own.items():
                 if name in state_dict:
                     value = state_dict[name]
-                    array = value.data if isinstance(value, Tensor) else value
+                    array = value.array if isinstance(value, Tensor) else value
                     array = backend.to_device(array, target.device).astype(target.dtype, copy=False)
-                    target.data[...] = array  # in place: the Parameter object stays the same
+                    target.array[...] = array  # in place: the Parameter object stays the same
+                    target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing
@@ -279,8 +280,8 @@ def clear_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
         if set_to_none or parameter.grad is None:
             parameter.grad = None
         else:
-            xp = backend.get_array_module(parameter.grad.data)
-            parameter.grad = Tensor(xp.zeros_like(parameter.grad.data))
+            xp = backend.get_array_module(parameter.grad.array)
+            parameter.grad = Tensor(xp.zeros_like(parameter.grad.array))
 
 
 def _converted(array: Any, device: str | None, dtype: Any) -> Any:

@@ -12,8 +12,8 @@ def compare(op_name: str, a: Operand, b: Operand) -> Tensor:
     a, b = promote(op_name, a, b)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.device != b.device:
         raise backend.DeviceError(f"{op_name}: expected both tensors on one device, got {a.device} and {b.device}")
-    left = a.data if isinstance(a, Tensor) else a
-    right = b.data if isinstance(b, Tensor) else b
+    left = a.array if isinstance(a, Tensor) else a
+    right = b.array if isinstance(b, Tensor) else b
     try:
         result = _COMPARISONS[op_name](left, right)
     except ValueError as error:
@@ -75,4 +75,4 @@ def logical_xor(a: Operand, b: Operand) -> Tensor:
 def logical_not(x: Tensor) -> Tensor:
     if x.dtype.kind not in "biu":
         raise TypeError(f"logical_not (~): expected a bool or integer tensor, got {x.dtype}")
-    return Tensor(~x.data)
+    return Tensor(~x.array)

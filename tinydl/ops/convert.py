@@ -35,7 +35,7 @@ class ToDevice(Function):
 def cast(x: Tensor, dtype: Any) -> Tensor:
     """x converted to ``dtype`` (x itself if it already has it)."""
     dtype = backend.as_numpy_dtype(dtype)
-    if x.data.dtype == dtype:
+    if x.array.dtype == dtype:
         return x
     return Cast.apply(x, dtype)
 

@@ -25,7 +25,7 @@ def promote(op_name: str, *operands: Operand) -> list:
     """
     if not all(isinstance(x, (Tensor, bool, int, float)) for x in operands):
         operands = tuple(_as_operand(op_name, x) for x in operands)
-    tensors = [(x.data.dtype, x.data.ndim) for x in operands if isinstance(x, Tensor)]
+    tensors = [(x.array.dtype, x.array.ndim) for x in operands if isinstance(x, Tensor)]
     if not tensors:
         raise TypeError(f"{op_name}: expected at least one tensor, got {[type(x).__name__ for x in operands]}")
     scalars = [x for x in operands if not isinstance(x, Tensor)]
@@ -169,7 +169,7 @@ def div(a: Operand, b: Operand) -> Tensor:
     """True division; integer tensors give float32, as in PyTorch (NumPy would say float64)."""
     a, b = promote("div", a, b)
     tensor = a if isinstance(a, Tensor) else b
-    if tensor.data.dtype.kind != "f":
+    if tensor.array.dtype.kind != "f":
         a, b = (cast(x, dtypes.DEFAULT_FLOAT) if isinstance(x, Tensor) else x for x in (a, b))
     return binary(Div, "div", a, b)
 
@@ -245,7 +245,7 @@ def float_only(op_name: str, x: Tensor) -> Tensor:
     """Math functions of integer tensors give float32, as in PyTorch."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op_name}: expected a tensor, got {type(x).__name__}")
-    return x if x.data.dtype.kind == "f" else cast(x, dtypes.DEFAULT_FLOAT)
+    return x if x.array.dtype.kind == "f" else cast(x, dtypes.DEFAULT_FLOAT)
 
 
 def exp(x: Tensor) -> Tensor:

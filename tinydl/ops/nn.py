@@ -207,7 +207,7 @@ def _check_class_targets(op_name: str, scores: Tensor, target: Tensor) -> None:
         raise ValueError(f"{op_name}: target must have shape ({scores.shape[0]},) to match input "
                          f"{tuple(scores.shape)}, got {tuple(target.shape)}")
     if target.numel():
-        low, high = int(target.data.min()), int(target.data.max())
+        low, high = int(target.array.min()), int(target.array.max())
         classes = scores.shape[1]
         if low < 0 or high >= classes:
             bad = low if low < 0 else high
@@ -326,7 +326,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
         raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
     if not training or p == 0:
         return input
-    xp = backend.get_array_module(input.data)
+    xp = backend.get_array_module(input.array)
     if p == 1:
         return Dropout.apply(input, xp.zeros(input.shape, dtype=input.dtype))
     keep = backend.uniform(xp, 0.0, 1.0, input.shape, input.dtype) >= p

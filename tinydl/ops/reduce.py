@@ -150,10 +150,10 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
     if not isinstance(dim, int):
         raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(op_name, dim, x.ndim)
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x.array)
     if x.ndim == 0:
         return x, Tensor(xp.zeros((), dtype="int64"))
-    index_kept = xp.expand_dims((xp.argmax if largest else xp.argmin)(x.data, axis=axis), axis)
+    index_kept = xp.expand_dims((xp.argmax if largest else xp.argmin)(x.array, axis=axis), axis)
     values = MaxAlongDim.apply(x, index_kept, axis, keepdim)
     indices = index_kept if keepdim else index_kept.squeeze(axis)
     return values, Tensor(indices.astype("int64", copy=False))
@@ -170,15 +170,15 @@ def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noq
 
 
 def _arg_extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x.array)
     pick = xp.argmax if largest else xp.argmin
     if dim is None:
-        index = xp.asarray(pick(x.data))
+        index = xp.asarray(pick(x.array))
         if keepdim:
             index = index.reshape((1,) * x.ndim)
     else:
         (axis,) = normalize_dims(op_name, dim, x.ndim)
-        index = pick(x.data, axis=axis) if x.ndim else xp.asarray(0)
+        index = pick(x.array, axis=axis) if x.ndim else xp.asarray(0)
         if keepdim and x.ndim:
             index = xp.expand_dims(index, axis)
     return Tensor(xp.asarray(index, dtype="int64"))

@@ -262,7 +262,7 @@ class GetItem(Function):
 def _index_part(item: Any, xp: Any) -> tuple:
     """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays."""
     if isinstance(item, Tensor):
-        item = item.data
+        item = item.array
     elif isinstance(item, (list, tuple)):
         item = xp.asarray(backend.host_array(item))
     if backend.is_ndarray(item):
@@ -279,7 +279,7 @@ def _index_part(item: Any, xp: Any) -> tuple:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with NumPy's rules; the gradient flows back to the selected elements."""
-    xp = backend.get_array_module(x.data)
+    xp = backend.get_array_module(x.array)
     items = index if isinstance(index, tuple) else (index,)
     parts: list = []
     for item in items:

@@ -31,20 +31,20 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         for group, p in self.parameters_with_grad():
-            xp = backend.get_array_module(p.data)
+            xp = backend.get_array_module(p.array)
             lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
             state = self.state.get(p)
             if state is None:
-                state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p.data),
-                                         "exp_avg_sq": xp.zeros_like(p.data)}
+                state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p.array),
+                                         "exp_avg_sq": xp.zeros_like(p.array)}
             state["step"] += 1
             step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-            grad = p.grad.data
+            grad = p.grad.array
             if weight_decay:
                 if self.decoupled_weight_decay:
-                    p.data *= 1 - lr * weight_decay
+                    p.array *= 1 - lr * weight_decay
                 else:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p.array
 
             # Every update below is in place, reusing one scratch array: for large
             # layers the step costs a few passes over memory and no allocations
@@ -65,7 +65,8 @@ class Adam(Optimizer):
             scratch += eps * bias_correction2_sqrt
             xp.divide(exp_avg, scratch, out=scratch)
             scratch *= lr * bias_correction2_sqrt / bias_correction1
-            p.data -= scratch
+            p.array -= scratch
+            p._bump_version()  # saved copies of p in a graph are now stale
 
 
 class AdamW(Adam):

@@ -110,7 +110,7 @@ class Optimizer:
                     if tuple(value.shape) != tuple(p.shape):
                         raise ValueError(f"{name}.load_state_dict: {key} of parameter {index} has shape "
                                          f"{tuple(value.shape)}, the parameter has {tuple(p.shape)}")
-                    value = backend.to_device(value.data, p.device).astype(p.dtype, copy=True)
+                    value = backend.to_device(value.array, p.device).astype(p.dtype, copy=True)
                 restored[key] = value
             new_state[p] = restored
         for group, saved in zip(self.param_groups, saved_groups):

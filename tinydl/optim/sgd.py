@@ -27,9 +27,9 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         for group, p in self.parameters_with_grad():
-            grad = p.grad.data
+            grad = p.grad.array
             if group["weight_decay"]:
-                grad = grad + group["weight_decay"] * p.data
+                grad = grad + group["weight_decay"] * p.array
             momentum = group["momentum"]
             if momentum:
                 state = self.state.setdefault(p, {})
@@ -40,4 +40,5 @@ class SGD(Optimizer):
                     buffer *= momentum
                     buffer += (1 - group["dampening"]) * grad
                 grad = grad + momentum * buffer if group["nesterov"] else buffer
-            p.data -= group["lr"] * grad  # in place: p stays the same array
+            p.array -= group["lr"] * grad  # in place: p stays the same array
+            p._bump_version()  # saved copies of p in a graph are now stale
