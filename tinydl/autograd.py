@@ -77,13 +77,14 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     previous = {}
     for tensor in inputs:
         if tensor.grad_fn is not None:
-            previous[tensor.grad_fn] = tensor.grad_fn.retained
+            previous[tensor.grad_fn] = (tensor.grad_fn.retained, tensor.grad_fn.hooks)
             tensor.grad_fn.retained = weakref.ref(tensor)
+            tensor.grad_fn.hooks = tensor.grad_fn.hooks or []
     try:
         run_backward(outputs, root_grads, bool(retain_graph), capture)
     finally:
-        for node, retained in previous.items():
-            node.retained = retained
+        for node, (retained, hooks) in previous.items():
+            node.retained, node.hooks = retained, hooks
 
     results = []
     for position, tensor in enumerate(inputs):

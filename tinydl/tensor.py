@@ -81,18 +81,6 @@ node_observers: list[Callable] = []      # observer(node, output) when apply rec
 backward_observers: list[Callable] = []  # observer(node, grad_out, input_grads) per node in backward
 
 
-class VersionCounter:
-    """Counts in-place changes of one storage; tensors that share the storage (views) share it."""
-
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def bump(self) -> None:
-        self.value += 1
-
-
 class Context:
     """A Function's scratchpad during forward, and afterwards a node of the graph (``grad_fn``).
 
@@ -107,7 +95,7 @@ class Context:
     # Class-level defaults: most nodes never set these.
     hooks: list | None = None        # tensor.register_hook(fn) on the tensor this node made
     retained: Any = None             # weakref to that tensor, after tensor.retain_grad()
-    saved_versions: tuple = ()       # (counter, version when saved, shape) per saved tensor
+    saved_versions: tuple = ()       # (version counter, its value when saved, shape) per saved tensor
     non_differentiable: bool = False
 
     def __init__(self, function: type, parents: tuple | None) -> None:
@@ -238,8 +226,14 @@ class Function:
         result = Tensor(output)
         if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
             _share_version_counter(result, args)
-        if record and output.dtype.kind == "f":
-            _record(ctx, result, args)
+        if record and output.dtype.kind == "f":  # (_record, inlined: this is the hot path)
+            result.requires_grad = True
+            result.grad_fn = ctx
+            ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
+            if ctx.saved_tensors:
+                ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, args, result)
+            if node_observers:
+                _notify_observers(ctx, result)
         return result
 
 
@@ -247,47 +241,57 @@ def _record(ctx: Context, result: "Tensor", args: tuple) -> None:
     """Make ``ctx`` the node that produced ``result``."""
     result.requires_grad = True
     result.grad_fn = ctx
-    ctx.output_shape = result.array.shape
-    ctx.output_dtype = result.array.dtype
+    ctx.output_shape, ctx.output_dtype = result.array.shape, result.array.dtype
     if ctx.saved_tensors:
         ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, args, result)
+    if node_observers:
+        _notify_observers(ctx, result)
+
+
+def _notify_observers(ctx: Context, result: "Tensor") -> None:
     for observer in node_observers:
         observer(ctx, result)
 
 
-def _storage(array: Any) -> Any:
-    """The array that owns the memory ``array`` looks at (itself unless it is a view)."""
-    base = getattr(array, "base", None)
-    return array if base is None else base
-
-
 def _versions_of_saved(saved: tuple, args: tuple, result: "Tensor") -> tuple:
     """For every saved value that is (a view of) an input's or the output's storage, remember
-    that storage's version now; backward checks it has not changed (see _check_saved_versions)."""
-    tensors = [arg for arg in args if isinstance(arg, Tensor)]
-    tensors.append(result)
+    that storage's version counter and its value now; backward checks it has not changed."""
     remembered = []
     for value in saved:
         if isinstance(value, Tensor):  # autograd.Function saves tensors themselves
-            remembered.append((value._versions, value._versions.value, value.shape))
-            continue
-        storage = _storage(value)
-        for tensor in tensors:
-            if tensor.array is value or _storage(tensor.array) is storage:
-                remembered.append((tensor._versions, tensor._versions.value, tensor.shape))
-                break
+            owner = value
+        elif value is result.array:
+            owner = result
+        else:
+            for owner in args:  # usually forward saved an input's array itself
+                if isinstance(owner, Tensor) and owner.array is value:
+                    break
+            else:
+                owner = _owner_of_view(value, args)
+                if owner is None:
+                    continue  # a new array of forward's own (a mask, a product): nobody else can change it
+        remembered.append((owner._versions, owner._versions[0], owner.array.shape))
     return tuple(remembered)
 
 
-def _check_saved_versions(node: Context) -> None:
+def _owner_of_view(value: Any, args: tuple) -> "Tensor | None":
+    """The input whose storage ``value`` is a view of (x.T, x.reshape(...)), if any."""
+    base = getattr(value, "base", None)
+    if base is None:
+        return None
+    for arg in args:
+        if isinstance(arg, Tensor) and (arg.array is base or arg.array.base is base):
+            return arg
+    return None
+
+
+def _refuse_modified(node: Context, version_now: int, version_saved: int, shape: tuple) -> None:
     """Refuse to compute a gradient from values that were changed in place after forward saved them."""
-    for counter, version, shape in node.saved_versions:
-        if counter.value != version:
-            raise RuntimeError(
-                f"{node.name()}: one of the tensors needed for gradient computation has been modified "
-                f"by an in-place operation: a tensor of shape {tuple(shape)} is at version {counter.value}; "
-                f"{node.function.__name__} saved it at version {version}. Compute a new tensor instead "
-                f"(x = x + 1, not x += 1), or make the in-place change after backward().")
+    raise RuntimeError(
+        f"{node.name()}: one of the tensors needed for gradient computation has been modified "
+        f"by an in-place operation: a tensor of shape {tuple(shape)} is at version {version_now}; "
+        f"{node.function.__name__} saved it at version {version_saved}. Compute a new tensor instead "
+        f"(x = x + 1, not x += 1), or make the in-place change after backward().")
 
 
 def _share_version_counter(view: "Tensor", args: tuple) -> None:
@@ -359,7 +363,7 @@ class Tensor:
         self.array = data
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
-        self._versions = VersionCounter()
+        self._versions = [0]  # in-place changes so far; a list so that views can share it
         self._hooks: list | None = None  # register_hook on a leaf
         self.requires_grad = False
         if requires_grad:
@@ -384,7 +388,7 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"tensor.data = ...: expected a Tensor, got {type(value).__name__}")
         self.array = value.array
-        self._versions.bump()
+        self._versions[0] += 1
 
     @property
     def grad(self) -> "Tensor | None":
@@ -393,7 +397,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: "Tensor | None") -> None:
-        if value is not None:
+        if value is not None:  # (zero_grad sets None: keep that path short)
             if not isinstance(value, Tensor):
                 raise TypeError(f"tensor.grad = ...: assigned grad must be a Tensor or None, got "
                                 f"{type(value).__name__} (to clear it write `x.grad = None` or `x.grad.zero_()`)")
@@ -405,11 +409,11 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many times this tensor's storage has been changed in place (PyTorch's ``_version``)."""
-        return self._versions.value
+        return self._versions[0]
 
     def _bump_version(self) -> None:
         """Record an in-place change of the storage (every in-place writer calls this)."""
-        self._versions.value += 1
+        self._versions[0] += 1
 
     @property
     def shape(self) -> tuple:
@@ -582,6 +586,8 @@ class Tensor:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't require grad")
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []  # backward looks at .hooks only: an empty list says "stop here"
 
     @property
     def retains_grad(self) -> bool:
@@ -667,10 +673,11 @@ def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
         grad_out = grads.pop(node, None)
         if grad_out is None:  # every path to it returned a None gradient
             continue
-        if node.hooks is not None or node.retained is not None:
+        if node.hooks is not None:  # register_hook / retain_grad on the tensor this node made
             grad_out = _run_tensor_hooks(node, grad_out, capture)
-        if node.saved_versions:
-            _check_saved_versions(node)
+        for counter, version, shape in node.saved_versions:
+            if counter[0] != version:
+                _refuse_modified(node, counter[0], version, shape)
         # The chain rule: dL/d(input) = dL/d(output) * d(output)/d(input), in the op's backward.
         if node.function.sees_tensors:
             input_grads = _backward_with_tensors(node, grad_out)
