@@ -260,11 +260,19 @@ class GetItem(Function):
 
 
 def _index_part(item: Any, xp: Any) -> tuple:
-    """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays."""
+    """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays.
+
+    NumPy integers (``X[np.int64(2)]``, ``for i in np.random.permutation(n)``) and
+    0-d integer tensors index like the Python int they hold, as in PyTorch.
+    """
     if isinstance(item, Tensor):
         item = item.array
     elif isinstance(item, (list, tuple)):
         item = xp.asarray(backend.host_array(item))
+    elif backend.is_numpy_scalar(item) and item.dtype.kind in "iu":
+        return (int(item),)
+    if backend.is_ndarray(item) and item.ndim == 0 and item.dtype.kind in "iu":
+        return (int(item),)
     if backend.is_ndarray(item):
         if item.dtype.kind == "b":
             return tuple(xp.asarray(part) for part in item.nonzero())
