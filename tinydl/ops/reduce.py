@@ -206,7 +206,12 @@ class Var(Function):
     @staticmethod
     def forward(ctx: Context, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
         xp = backend.get_array_module(x)
-        centered = x - x.mean(axis=axes, keepdims=True)
+        # Shift by one element of each slice first: a constant slice then centres to exactly 0
+        # (x - mean(x) alone leaves rounding noise, 0.1 * 3 / 3 != 0.1), so its std is exactly
+        # 0 and gets std's zero gradient, as in PyTorch.
+        first = tuple(slice(0, 1) if axes is None or axis in axes else slice(None) for axis in range(x.ndim))
+        shifted = x - x[first]
+        centered = shifted - shifted.mean(axis=axes, keepdims=True)
         divisor = builtins.max(_count(x.shape, axes) - correction, 0)
         ctx.save_for_backward(centered)
         ctx.axes, ctx.keepdim, ctx.divisor = axes, keepdim, divisor
