@@ -325,10 +325,12 @@ SWEEP = {
     "unsqueeze": (lambda x, d: F.unsqueeze(x, 1), MASKED),
     "t": (lambda x, d: F.t(x), MASKED),
     "transpose": (lambda x, d: F.transpose(x, 0, 1), MASKED),
+    "sort": (lambda x, d: F.sort(x, 1).values, MASKED),
+    "topk": (lambda x, d: F.topk(x, 2).values, MASKED),
 }
 
 # Public names that are not differentiable ops (comparisons, logic, indices).
-NOT_DIFFERENTIABLE = {"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+NOT_DIFFERENTIABLE = {"argmax", "argmin", "argsort", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
                       "logical_or", "logical_xor", "logical_not"}
 
 
