@@ -41,8 +41,9 @@ def test_the_issue_example_and_a_linear_layer_after_it():
     assert layer(x.reshape(1, 3)).dtype == tinydl.float32  # float64 here used to crash Linear
 
 
-@pytest.mark.parametrize("scalar, dtype", [(np.float64(0.5), tinydl.float32), (np.float32(0.5), tinydl.float32),
-                                           (np.int64(2), tinydl.int64), (np.int32(2), tinydl.int64)])
+@pytest.mark.parametrize("scalar, dtype", [
+    (np.float64(0.5), tinydl.float32), (np.float32(0.5), tinydl.float32),
+    (np.int64(2), tinydl.int64), (np.int32(2), tinydl.int64)])
 def test_numpy_scalars_with_integer_tensors_follow_python_number_rules(scalar, dtype):
     # int64 tensor with a float number: the default float dtype; with an int number: int64
     assert (tinydl.tensor([1, 2]) * scalar).dtype == dtype
@@ -163,7 +164,8 @@ def test_setitem_with_numpy_ints_and_tensors(index):
 # ------------------------------------------------------------- where with numbers
 @pytest.mark.parametrize("a, b, dtype", [
     (1.0, 0.0, tinydl.float32), (1, 0, tinydl.int64), (True, False, tinydl.bool),
-    (1, 0.5, tinydl.float32), (np.float64(1.0), 0.0, tinydl.float32), (np.int64(1), np.int64(0), tinydl.int64),
+    (1, 0.5, tinydl.float32), (np.float64(1.0), 0.0, tinydl.float32),
+    (np.int64(1), np.int64(0), tinydl.int64),
 ])
 def test_where_with_numbers_in_both_branches(a, b, dtype):
     condition = tinydl.tensor([True, False, True])
@@ -207,3 +209,23 @@ def test_max_min_along_dim_return_a_named_tuple(name, values_, indices_):
 def test_max_of_a_0d_tensor_along_dim_is_a_named_tuple():
     result = tinydl.tensor(3.0).max(0)
     assert result.values.item() == 3.0 and result.indices.item() == 0
+
+
+# ------------------------------------------------------------- NumPy ints as sizes, dims and k
+def test_numpy_integers_as_sizes_and_dims():
+    x = tinydl.arange(24.0).reshape(2, 3, 4)
+    assert tuple(x.view(-1, np.prod(x.shape[1:])).shape) == (2, 12)
+    assert tuple(x.reshape(np.int64(6), 4).shape) == (6, 4)
+    assert tuple(x.permute(np.int64(2), 0, 1).shape) == (4, 2, 3)
+    assert tuple(x.sum(np.int64(1)).shape) == (2, 4)
+    assert tuple(x.sum((np.int64(0), 2)).shape) == (3,)
+    assert x.max(np.int64(2)).indices.tolist() == [[3, 3, 3], [3, 3, 3]]
+    assert tuple(F.softmax(x, np.int32(-1)).shape) == (2, 3, 4)
+    assert tuple(F.cat([x, x], np.int64(1)).shape) == (2, 6, 4)
+    assert x.topk(np.int64(1), np.int64(1)).values.tolist() == [[[8.0, 9.0, 10.0, 11.0]],
+                                                               [[20.0, 21.0, 22.0, 23.0]]]
+
+
+def test_a_float_dim_is_still_a_clear_error():
+    with pytest.raises(TypeError, match="sum: dim must be an int or a tuple of ints, got 1.0"):
+        tinydl.ones(2, 2).sum(1.0)

@@ -57,7 +57,7 @@ def test_std_with_some_constant_rows_matches_gradcheck_elsewhere(rows, cols, see
 
 
 def test_var_and_std_of_one_element_are_nan_without_crash_or_warning():
-    # n - correction = 0: PyTorch gives nan and a nan gradient (2/0 * 0); today's code raised ZeroDivisionError
+    # n - correction = 0: PyTorch gives nan and a nan gradient (2/0 * 0), not ZeroDivisionError
     for name in ("var", "std"):
         x = leaf(np.array([4.0]))
         out = getattr(x, name)()

@@ -140,9 +140,10 @@ class Div(Function):
 class Pow(Function):
     """y = a ** b.   dy/da = b * a^(b-1),  dy/db = y * ln(a).
 
-    At a = 0 the formulas meet 0 * inf; PyTorch's values are the limits:
-    dy/da = 0 wherever b = 0 (a^0 is the constant 1), so d/da a^2 = 0,
-    d/da a^1 = 1, d/da a^0.5 = inf at a = 0; and dy/db = 0 at a = 0, b >= 0.
+    At a = 0 these formulas can meet 0 * inf. PyTorch's rules, followed here:
+    dy/da = 0 wherever b = 0 (a^0 is the constant 1, not 0 * 0^-1 = nan), and
+    dy/db = 0 at a = 0 for b >= 0 (y * ln a -> 0 as a -> 0+). Elsewhere the
+    formula stands: at a = 0, d/da a^2 = 0, a^1 = 1, a^0.5 = inf, a^-1 = -inf.
     """
 
     @staticmethod
@@ -159,7 +160,9 @@ class Pow(Function):
         grad_a = grad_b = None
         with backend.quiet_floating_errors(xp):
             if ctx.needs_input_grad[0]:
-                grad_a = xp.where(b == 0, 0, grad_out * b * a ** (b - 1))
+                grad_a = grad_out * b * a ** (b - 1)
+                if backend.is_ndarray(b) or b == 0:  # x ** 2 (a number, not 0) needs no mask
+                    grad_a = xp.where(b == 0, 0, grad_a)
             if ctx.needs_input_grad[1]:
                 log_a = xp.log(xp.asarray(a, dtype=out.dtype))  # a Python base stays in out's dtype
                 grad_b = xp.where((a == 0) & (b >= 0), 0, grad_out * out * log_a)

@@ -69,6 +69,9 @@ class Softmax(Function):
     """y_i = e^{x_i} / sum_j e^{x_j} along an axis.
 
     dL/dx_i = y_i (dL/dy_i - sum_j dL/dy_j y_j)
+
+    A masked entry (x_i = -inf) gets y_i = 0 and gradient 0; a slice that is
+    all -inf has no distribution: nan, as in PyTorch.
     """
 
     @staticmethod

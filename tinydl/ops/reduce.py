@@ -23,11 +23,13 @@ def normalize_dims(op_name: str, dim: Dim, ndim: int) -> tuple | None:
     """dim as a sorted tuple of non-negative axes (None stays None), with a readable range check."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     result = []
     for d in dims:
         if not isinstance(d, int) or isinstance(d, bool):
-            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+            if not is_numpy_int(d):
+                raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+            d = int(d)  # np.int64(1) counts as the int it holds, as in PyTorch
         low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
         if not low <= d <= high:
             raise IndexError(f"{op_name}: dim {d} is out of range for a tensor with {ndim} "
@@ -36,6 +38,11 @@ def normalize_dims(op_name: str, dim: Dim, ndim: int) -> tuple | None:
     if len(set(result)) != len(result):
         raise ValueError(f"{op_name}: dim {dim!r} names the same dimension twice")
     return tuple(sorted(result))
+
+
+def is_numpy_int(value: Any) -> bool:
+    """True for NumPy integer scalars (np.int64(2)), which index and name dims like ints."""
+    return backend.is_numpy_scalar(value) and value.dtype.kind in "iu"
 
 
 def restore_dims(grad: Any, axes: tuple | None, keepdim: bool, ndim: int) -> Any:
@@ -147,7 +154,7 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
         raise ValueError(f"{op_name}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None:
         return MaxAll.apply(x, largest)
-    if not isinstance(dim, int):
+    if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(op_name, dim, x.ndim)
     xp = backend.get_array_module(x.array)
@@ -236,9 +243,8 @@ class Std(Function):
     """y = sqrt(var(x)).   dy/dx_i = (x_i - mean) / ((n - correction) y).
 
     A constant slice has y = 0 and x_i - mean = 0: the formula says 0/0, and
-    sqrt(var) composed from two ops would give nan. PyTorch defines the
-    gradient there as 0 (no change of any x_i can lower the spread below 0),
-    and so does this op.
+    sqrt(var) composed from two ops would give nan. std has a kink there, as
+    |x| has at 0, and PyTorch picks the gradient 0 (as abs does); so does this op.
     """
 
     @staticmethod

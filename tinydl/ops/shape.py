@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
-from .reduce import normalize_dims
+from .reduce import is_numpy_int, normalize_dims
 
 
 def _one_dim(op_name: str, dim: int, ndim: int) -> int:
@@ -19,10 +19,10 @@ def _one_dim(op_name: str, dim: int, ndim: int) -> int:
 
 
 def _sizes(sizes: tuple) -> tuple:
-    """Accept both f(2, 3) and f((2, 3))."""
+    """Accept both f(2, 3) and f((2, 3)), and NumPy integers (x.view(-1, np.prod(shape))) as ints."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        return tuple(sizes[0])
-    return tuple(sizes)
+        sizes = sizes[0]
+    return tuple(int(n) if is_numpy_int(n) else n for n in sizes)
 
 
 # ------------------------------------------------------------ reshape
@@ -269,7 +269,7 @@ def _index_part(item: Any, xp: Any) -> tuple:
         item = item.array
     elif isinstance(item, (list, tuple)):
         item = xp.asarray(backend.host_array(item))
-    elif backend.is_numpy_scalar(item) and item.dtype.kind in "iu":
+    elif is_numpy_int(item):
         return (int(item),)
     if backend.is_ndarray(item) and item.ndim == 0 and item.dtype.kind in "iu":
         return (int(item),)

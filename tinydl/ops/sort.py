@@ -11,7 +11,7 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.return_types as return_types
 from ..tensor import Context, Function, Tensor
-from .reduce import normalize_dims
+from .reduce import is_numpy_int, normalize_dims
 
 
 class TakeAlongDim(Function):
@@ -61,7 +61,7 @@ def _sorting_order(x: Any, axis: int, descending: bool) -> Any:
 def _check(op_name: str, x: Any, dim: int) -> int:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op_name}: expected a tensor, got {type(x).__name__}")
-    if not isinstance(dim, int) or isinstance(dim, bool):
+    if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(op_name, dim, x.ndim)
     return axis
@@ -101,6 +101,7 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     """
     axis = _check("topk", x, dim)
     size = x.shape[axis] if x.ndim else 1
+    k = int(k) if is_numpy_int(k) else k
     if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= size:
         raise ValueError(f"topk: k={k!r} is out of range for dimension {dim} of size {size} "
                          f"(tensor shape {tuple(x.shape)}); expected 0 <= k <= {size}")
