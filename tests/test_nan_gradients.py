@@ -251,6 +251,22 @@ def test_cross_entropy_with_minus_inf_logits(device):
     np.testing.assert_allclose(host(logits.grad), [[-1.0, 1.0]])
 
 
+def test_fully_masked_rows_give_nan_silently_in_losses_and_log_of_softmax():
+    # cross_entropy of an all -inf row: log_softmax is nan there, so is the loss (PyTorch)
+    logits = leaf(np.array([[-inf, -inf], [0.0, 0.0]]))
+    loss = F.cross_entropy(logits, tinydl.tensor([0, 1]), reduction="none")
+    assert np.isnan(host(loss)[0]) and host(loss)[1] == pytest.approx(math.log(2.0))
+    loss[1].backward()  # even unused, the nan row's gradient is nan * 0 = nan, as in PyTorch
+    assert np.isnan(host(logits.grad)[0]).all()
+    np.testing.assert_allclose(host(logits.grad)[1], [0.5, -0.5])
+    # log(softmax) at a masked entry: log 0 = -inf, slope 1/0 = inf, nan through softmax's backward
+    x = leaf(np.array([[0.0, -inf]]))
+    out = x.softmax(dim=1).log()
+    assert host(out).tolist() == [[0.0, -inf]]
+    out.sum().backward()
+    assert np.isnan(host(x.grad)).all()
+
+
 # ------------------------------------------------------------- the sweep
 # Every public differentiable op at inputs that contain 0 (a zero row, zeros
 # among other values) and, where a mask makes sense, -inf entries: no warning
@@ -278,12 +294,12 @@ SWEEP = {
     "add": (lambda x, d: F.add(x, x), ZEROS),
     "sub": (lambda x, d: F.sub(x, 1.0), ZEROS),
     "mul": (lambda x, d: F.mul(x, x), ZEROS),
-    "div": (lambda x, d: F.div(x, _const(POSITIVE, d)), ZEROS),
-    "pow": (lambda x, d: F.pow(x, 2), ZEROS),
+    "div": (lambda x, d: F.div(x, _const(POSITIVE, d)) + F.div(1.0, x), ZEROS),  # 1/0: slope -inf
+    "pow": (lambda x, d: F.pow(x, 0) + F.pow(x, 1) + F.pow(x, 2) + F.pow(x, 3), ZEROS),
     "neg": (lambda x, d: F.neg(x), ZEROS),
     "exp": (lambda x, d: F.exp(x), MASKED),
-    "log": (lambda x, d: F.log(x), POSITIVE),
-    "sqrt": (lambda x, d: F.sqrt(x), POSITIVE),
+    "log": (lambda x, d: F.log(x), abs(ZEROS)),    # log 0 = -inf, slope inf: a number, not nan
+    "sqrt": (lambda x, d: F.sqrt(x), abs(ZEROS)),  # slope inf at 0
     "relu": (lambda x, d: F.relu(x), MASKED),
     "leaky_relu": (lambda x, d: F.leaky_relu(x), ZEROS),
     "sigmoid": (lambda x, d: F.sigmoid(x), MASKED),
