@@ -117,12 +117,12 @@ def inferred_dtype(data: Any) -> numpy.dtype:
     """
     found: set = set()
     _collect_item_dtypes(data, found)
-    if not found:
-        return DEFAULT_FLOAT
     for dtype in found:
         if dtype.kind not in "biuf":
             raise TypeError(f"tensor(): cannot make a tensor from data of dtype {dtype} "
                             "(expected numbers or booleans)")
+    if len(found) <= 1:  # the common case: all items alike (or no items: float32)
+        return found.pop() if found else DEFAULT_FLOAT
     return result_dtype([(dtype, 1) for dtype in found], [])
 
 

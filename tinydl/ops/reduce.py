@@ -217,7 +217,7 @@ class Var(Function):
         # (x - mean(x) alone leaves rounding noise, 0.1 * 3 / 3 != 0.1), so its std is exactly
         # 0 and gets std's zero gradient, as in PyTorch.
         first = tuple(slice(0, 1) if axes is None or axis in axes else slice(None) for axis in range(x.ndim))
-        shifted = x - x[first]
+        shifted = x - x[first] if x.ndim else x - x  # (a 0-d x[()] would be a NumPy scalar)
         centered = shifted - shifted.mean(axis=axes, keepdims=True)
         divisor = builtins.max(_count(x.shape, axes) - correction, 0)
         ctx.save_for_backward(centered)
