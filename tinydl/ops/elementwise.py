@@ -160,9 +160,12 @@ class Pow(Function):
         grad_a = grad_b = None
         with backend.quiet_floating_errors(xp):
             if ctx.needs_input_grad[0]:
-                grad_a = grad_out * b * a ** (b - 1)
-                if backend.is_ndarray(b) or b == 0:  # x ** 2 (a number, not 0) needs no mask
-                    grad_a = xp.where(b == 0, 0, grad_a)
+                if backend.is_ndarray(b):
+                    grad_a = xp.where(b == 0, 0, grad_out * b * a ** (b - 1))
+                elif b == 0:
+                    grad_a = xp.zeros_like(grad_out)
+                else:  # x ** 2 and friends: the formula as it stands
+                    grad_a = grad_out * b * a ** (b - 1)
             if ctx.needs_input_grad[1]:
                 log_a = xp.log(xp.asarray(a, dtype=out.dtype))  # a Python base stays in out's dtype
                 grad_b = xp.where((a == 0) & (b >= 0), 0, grad_out * out * log_a)
