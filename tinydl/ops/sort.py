@@ -106,8 +106,8 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         raise ValueError(f"topk: k={k!r} is out of range for dimension {dim} of size {size} "
                          f"(tensor shape {tuple(x.shape)}); expected 0 <= k <= {size}")
     if x.ndim == 0:  # a 0-d tensor is its own top-1: sort it as a 1-element vector
-        values, indices = topk(x.reshape(1), k, 0, largest)
-        return return_types.topk(values.reshape(()), indices.reshape(())) if k else (values, indices)
+        result = topk(x.reshape(1), k, 0, largest)
+        return return_types.topk(*(part.reshape(()) for part in result)) if k else result
     order = _sorting_order(x.array, axis, descending=largest)
     first_k = tuple(slice(0, k) if d == axis else slice(None) for d in range(x.ndim))
     return _gather(x, order[first_k], axis, return_types.topk)
