@@ -168,9 +168,12 @@ def is_numpy_scalar(value: Any) -> bool:
 
 
 def quiet_floating_errors(xp: ModuleType) -> Any:
-    """A context in which 0/0 and x/0 give nan/inf silently (CuPy never warns anyway)."""
+    """A context in which 0/0, x/0, log(0) and overflow give nan/inf silently, as in PyTorch.
+
+    (CuPy never warns, so on CuPy this does nothing; a Python scalar's module is numpy.)
+    """
     if xp is numpy:
-        return numpy.errstate(divide="ignore", invalid="ignore")
+        return numpy.errstate(divide="ignore", invalid="ignore", over="ignore")
     return contextlib.nullcontext()
 
 

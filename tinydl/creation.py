@@ -43,11 +43,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         array = backend.to_device(data, target)
         array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
         return _make(array, requires_grad)
-    host = backend.host_array(data)
-    if not backend.is_numpy_scalar(data):  # numpy scalars keep their dtype, Python data does not
-        host = host.astype(dtypes.python_data_dtype(host), copy=False)
-    if dtype is not None:
-        host = host.astype(backend.as_numpy_dtype(dtype), copy=False)
+    # Python floats are float32 unless dtype says otherwise; NumPy scalars keep their dtype.
+    # Convert straight to the target dtype: through float32 first, 0.1 would lose digits.
+    target_dtype = dtypes.inferred_dtype(data) if dtype is None else backend.as_numpy_dtype(dtype)
+    host = backend.host_array(data).astype(target_dtype, copy=False)
     array = backend.to_device(host, backend.normalize_device(device))
     return _make(array, requires_grad)
 

@@ -101,3 +101,43 @@ def python_data_dtype(array: numpy.ndarray) -> numpy.dtype:
         return bool_
     raise TypeError(f"tensor(): cannot make a tensor from data of dtype {array.dtype} "
                     "(expected numbers or booleans)")
+
+
+_PYTHON_SCALAR_DTYPES = {bool: bool_, int: DEFAULT_INT, float: DEFAULT_FLOAT}
+
+
+def inferred_dtype(data: Any) -> numpy.dtype:
+    """The dtype ``torch.tensor(data)`` infers for nested lists of numbers.
+
+    Each item has a dtype: Python floats float32, ints int64, bools bool, while
+    NumPy scalars, arrays and tensors keep their own (``np.float64(0.1)`` is
+    float64). The items' dtypes combine as an op's would: the highest category
+    wins (``[1, 2.5]`` is float32), within it the wider dtype. An empty list is
+    float32.
+    """
+    found: set = set()
+    _collect_item_dtypes(data, found)
+    for dtype in found:
+        if dtype.kind not in "biuf":
+            raise TypeError(f"tensor(): cannot make a tensor from data of dtype {dtype} "
+                            "(expected numbers or booleans)")
+    if len(found) <= 1:  # the common case: all items alike (or no items: float32)
+        return found.pop() if found else DEFAULT_FLOAT
+    return result_dtype([(dtype, 1) for dtype in found], [])
+
+
+def _collect_item_dtypes(data: Any, found: set) -> None:
+    """Add the dtype of every leaf of nested lists/tuples in ``data`` to ``found``."""
+    if isinstance(data, (list, tuple)):
+        item_types = set(map(type, data))  # one pass at C speed; recurse only into sublists
+        if item_types <= _PYTHON_SCALAR_DTYPES.keys():
+            found.update(_PYTHON_SCALAR_DTYPES[kind] for kind in item_types)
+            return
+        for item in data:
+            _collect_item_dtypes(item, found)
+    elif type(data) in _PYTHON_SCALAR_DTYPES:  # exact types: numpy.float64 subclasses float
+        found.add(_PYTHON_SCALAR_DTYPES[type(data)])
+    elif isinstance(getattr(data, "dtype", None), numpy.dtype):  # numpy scalar, ndarray, Tensor
+        found.add(data.dtype)
+    else:
+        found.add(numpy.asarray(data).dtype)  # anything else: let NumPy say what it is

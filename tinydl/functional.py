@@ -27,3 +27,8 @@ __all__ = [
     "stack", "std", "sub", "sum", "t", "tanh", "to", "to_device", "transpose", "unsqueeze", "var",
     "view", "where",
 ]
+
+# --- sorting (issue 9: sort/topk return (values, indices) named tuples, as PyTorch)
+from .ops.sort import argsort, sort, topk  # noqa: E402
+
+__all__ += ["argsort", "sort", "topk"]

@@ -200,3 +200,9 @@ METHODS: dict[str, Callable] = {
 
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)
+
+# --- sorting (issue 9): x.sort(), x.argsort(), x.topk(k)
+SORTING_METHODS: dict[str, Callable] = {"sort": F.sort, "argsort": F.argsort, "topk": F.topk}
+METHODS.update(SORTING_METHODS)
+for _name, _method in SORTING_METHODS.items():
+    setattr(Tensor, _name, _method)

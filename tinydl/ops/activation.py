@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
+import tinydl.dtypes as dtypes
 from ..tensor import Context, Function, Tensor
-from .elementwise import Operand, binary, float_only, promote, shape_of
+from .elementwise import PYTHON_SCALARS, Operand, binary, float_only, promote, python_scalar, shape_of
 
 
 # ------------------------------------------------------------ activations
@@ -105,7 +106,7 @@ def relu(x: Tensor) -> Tensor:
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(x, negative_slope)
+    return LeakyReLU.apply(x, python_scalar(negative_slope))
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -119,7 +120,7 @@ def tanh(x: Tensor) -> Tensor:
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, min, max)
+    return Clamp.apply(x, python_scalar(min), python_scalar(max))  # np.float64 bounds keep x's dtype
 
 
 # ------------------------------------------------------------ selection
@@ -180,10 +181,20 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
 
 
 def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
-    """Elementwise choice: a where condition is True, else b (all three broadcast)."""
+    """Elementwise choice: a where condition is True, else b (all three broadcast; a and b
+    may be tensors or numbers)."""
     if not isinstance(condition, Tensor) or condition.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got "
                         f"{condition.dtype if isinstance(condition, Tensor) else type(condition).__name__}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        # where(cond, 1.0, 0.0): the numbers' default dtype (float32, int64 or bool), as in PyTorch
+        a, b = python_scalar(a), python_scalar(b)
+        for value in (a, b):
+            if type(value) not in PYTHON_SCALARS:
+                raise TypeError(f"where: expected tensors or numbers for the two branches, "
+                                f"got {type(value).__name__}")
+        xp = backend.get_array_module(condition.array)
+        a = Tensor(xp.asarray(a, dtype=dtypes.result_dtype([], [a, b])))
     a, b = promote("where", a, b)
     try:
         return Where.apply(condition, a, b)

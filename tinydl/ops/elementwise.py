@@ -21,9 +21,11 @@ def promote(op_name: str, *operands: Operand) -> list:
     """Cast tensor operands to the dtype PyTorch's promotion rules give the result.
 
     Python numbers are left as they are: NumPy treats them as "weak" and keeps
-    the tensors' dtype, which is what PyTorch does too.
+    the tensors' dtype, which is what PyTorch does too. NumPy scalars
+    (``np.sqrt(8)``, ``np.int64(2)``) become Python numbers first: NumPy would
+    let a ``numpy.float64`` turn a float32 tensor into float64, PyTorch does not.
     """
-    if not all(isinstance(x, (Tensor, bool, int, float)) for x in operands):
+    if not all(isinstance(x, Tensor) or type(x) in PYTHON_SCALARS for x in operands):
         operands = tuple(_as_operand(op_name, x) for x in operands)
     tensors = [(x.array.dtype, x.array.ndim) for x in operands if isinstance(x, Tensor)]
     if not tensors:
@@ -36,9 +38,17 @@ def promote(op_name: str, *operands: Operand) -> list:
     return [cast(x, target) if isinstance(x, Tensor) else x for x in operands]
 
 
+PYTHON_SCALARS = (bool, int, float)  # exact types: numpy.float64 subclasses float but is not weak
+
+
+def python_scalar(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (np.float64(0.5) -> 0.5); anything else as is."""
+    return value.item() if backend.is_numpy_scalar(value) else value
+
+
 def _as_operand(op_name: str, x: Any) -> Operand:
     """ndarrays become (constant) tensors, numpy scalars Python numbers; anything else is an error."""
-    if isinstance(x, (Tensor, bool, int, float)):
+    if isinstance(x, Tensor) or type(x) in PYTHON_SCALARS:
         return x
     if backend.is_ndarray(x):
         return Tensor(x)
@@ -105,39 +115,60 @@ class Mul(Function):
 
 
 class Div(Function):
-    """y = a / b.   dy/da = 1/b, dy/db = -a/b^2 = -y/b."""
+    """y = a / b.   dy/da = 1/b, dy/db = -a/b^2 = -y/b.
+
+    Dividing by 0 gives inf or nan without a warning, as in PyTorch (here and in
+    every op below that can divide by zero, overflow, or take the log of 0).
+    """
 
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> Any:
-        out = a / b
+        with backend.quiet_floating_errors(backend.get_array_module(a)):
+            out = a / b
         ctx.save_for_backward(b, out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
         b, out = ctx.saved_tensors
-        grad_a = grad_out / b if ctx.needs_input_grad[0] else None
-        grad_b = -grad_out * out / b if ctx.needs_input_grad[1] else None
+        with backend.quiet_floating_errors(backend.get_array_module(grad_out)):
+            grad_a = grad_out / b if ctx.needs_input_grad[0] else None
+            grad_b = -grad_out * out / b if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
 class Pow(Function):
-    """y = a ** b.   dy/da = b * a^(b-1),  dy/db = y * ln(a)  (a > 0)."""
+    """y = a ** b.   dy/da = b * a^(b-1),  dy/db = y * ln(a).
+
+    At a = 0 these formulas can meet 0 * inf. PyTorch's rules, followed here:
+    dy/da = 0 wherever b = 0 (a^0 is the constant 1, not 0 * 0^-1 = nan), and
+    dy/db = 0 at a = 0 for b >= 0 (y * ln a -> 0 as a -> 0+). Elsewhere the
+    formula stands: at a = 0, d/da a^2 = 0, a^1 = 1, a^0.5 = inf, a^-1 = -inf.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> Any:
-        out = a ** b
+        with backend.quiet_floating_errors(backend.get_array_module(a)):
+            out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
         a, b, out = ctx.saved_tensors
-        grad_a = grad_out * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = None
-        if ctx.needs_input_grad[1]:
-            xp = backend.get_array_module(out)
-            grad_b = grad_out * out * xp.log(a)
+        xp = backend.get_array_module(out)
+        grad_a = grad_b = None
+        with backend.quiet_floating_errors(xp):
+            if ctx.needs_input_grad[0]:
+                if backend.is_ndarray(b):
+                    grad_a = xp.where(b == 0, 0, grad_out * b * a ** (b - 1))
+                elif b == 0:
+                    grad_a = xp.zeros_like(grad_out)
+                else:  # x ** 2 and friends: the formula as it stands
+                    grad_a = grad_out * b * a ** (b - 1)
+            if ctx.needs_input_grad[1]:
+                log_a = xp.log(xp.asarray(a, dtype=out.dtype))  # a Python base stays in out's dtype
+                grad_b = xp.where((a == 0) & (b >= 0), 0, grad_out * out * log_a)
         return grad_a, grad_b
 
 
@@ -184,47 +215,56 @@ def neg(x: Tensor) -> Tensor:
 
 # ------------------------------------------------------------ unary math
 class Exp(Function):
-    """y = e^x.   dy/dx = e^x = y."""
+    """y = e^x.   dy/dx = e^x = y.   (e^x overflows to inf silently, as in PyTorch.)"""
 
     @staticmethod
     def forward(ctx: Context, x: Any) -> Any:
-        out = backend.get_array_module(x).exp(x)
+        xp = backend.get_array_module(x)
+        with backend.quiet_floating_errors(xp):
+            out = xp.exp(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return grad_out * out
+        with backend.quiet_floating_errors(backend.get_array_module(out)):
+            return grad_out * out
 
 
 class Log(Function):
-    """y = ln x.   dy/dx = 1/x."""
+    """y = ln x.   dy/dx = 1/x.   (ln 0 = -inf and its slope inf, silently, as in PyTorch.)"""
 
     @staticmethod
     def forward(ctx: Context, x: Any) -> Any:
         ctx.save_for_backward(x)
-        return backend.get_array_module(x).log(x)
+        xp = backend.get_array_module(x)
+        with backend.quiet_floating_errors(xp):
+            return xp.log(x)
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return grad_out / x
+        with backend.quiet_floating_errors(backend.get_array_module(x)):
+            return grad_out / x
 
 
 class Sqrt(Function):
-    """y = sqrt(x).   dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)."""
+    """y = sqrt(x).   dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)   (inf at x = 0, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx: Context, x: Any) -> Any:
-        out = backend.get_array_module(x).sqrt(x)
+        xp = backend.get_array_module(x)
+        with backend.quiet_floating_errors(xp):
+            out = xp.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return grad_out / (2 * out)
+        with backend.quiet_floating_errors(backend.get_array_module(out)):
+            return grad_out / (2 * out)
 
 
 class Abs(Function):

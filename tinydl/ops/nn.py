@@ -69,12 +69,16 @@ class Softmax(Function):
     """y_i = e^{x_i} / sum_j e^{x_j} along an axis.
 
     dL/dx_i = y_i (dL/dy_i - sum_j dL/dy_j y_j)
+
+    A masked entry (x_i = -inf) gets y_i = 0 and gradient 0; a slice that is
+    all -inf has no distribution: nan, as in PyTorch.
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, axis: int) -> Any:
         xp = backend.get_array_module(x)
-        out = xp.exp(x - stable_logsumexp(x, axis))
+        with backend.quiet_floating_errors(xp):  # an all -inf slice gives nan, silently, as PyTorch
+            out = xp.exp(x - stable_logsumexp(x, axis))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -82,7 +86,8 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
         (out,) = ctx.saved_tensors
-        return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True)), None
+        with backend.quiet_floating_errors(backend.get_array_module(out)):  # inf grad_out * 0
+            return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True)), None
 
 
 class LogSoftmax(Function):
@@ -93,7 +98,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Context, x: Any, axis: int) -> Any:
-        out = x - stable_logsumexp(x, axis)
+        with backend.quiet_floating_errors(backend.get_array_module(x)):  # all -inf slice: nan
+            out = x - stable_logsumexp(x, axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -102,7 +108,8 @@ class LogSoftmax(Function):
     def backward(ctx: Context, grad_out: Any) -> tuple:
         (out,) = ctx.saved_tensors
         xp = backend.get_array_module(out)
-        return grad_out - xp.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True), None
+        with backend.quiet_floating_errors(xp):
+            return grad_out - xp.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True), None
 
 
 def _softmax_axis(op_name: str, x: Tensor, dim: int | None) -> int:
@@ -150,7 +157,8 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx: Context, logits: Any, target: Any, reduction: str) -> Any:
         xp = backend.get_array_module(logits)
-        log_probs = logits - stable_logsumexp(logits, 1)
+        with backend.quiet_floating_errors(xp):  # a row of all -inf (or +inf) logits: nan, as PyTorch
+            log_probs = logits - stable_logsumexp(logits, 1)
         rows = xp.arange(logits.shape[0])
         ctx.save_for_backward(log_probs, target)
         ctx.reduction = reduction

@@ -12,9 +12,9 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+import tinydl.return_types as return_types
 from ..tensor import Context, Function, Tensor
 from .convert import cast
-from .elementwise import sqrt
 
 Dim = Any  # int | tuple[int, ...] | None
 
@@ -23,11 +23,13 @@ def normalize_dims(op_name: str, dim: Dim, ndim: int) -> tuple | None:
     """dim as a sorted tuple of non-negative axes (None stays None), with a readable range check."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     result = []
     for d in dims:
         if not isinstance(d, int) or isinstance(d, bool):
-            raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+            if not is_numpy_int(d):
+                raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
+            d = int(d)  # np.int64(1) counts as the int it holds, as in PyTorch
         low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
         if not low <= d <= high:
             raise IndexError(f"{op_name}: dim {d} is out of range for a tensor with {ndim} "
@@ -36,6 +38,11 @@ def normalize_dims(op_name: str, dim: Dim, ndim: int) -> tuple | None:
     if len(set(result)) != len(result):
         raise ValueError(f"{op_name}: dim {dim!r} names the same dimension twice")
     return tuple(sorted(result))
+
+
+def is_numpy_int(value: Any) -> bool:
+    """True for NumPy integer scalars (np.int64(2)), which index and name dims like ints."""
+    return backend.is_numpy_scalar(value) and value.dtype.kind in "iu"
 
 
 def restore_dims(grad: Any, axes: tuple | None, keepdim: bool, ndim: int) -> Any:
@@ -147,25 +154,26 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
         raise ValueError(f"{op_name}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None:
         return MaxAll.apply(x, largest)
-    if not isinstance(dim, int):
+    if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(op_name, dim, x.ndim)
     xp = backend.get_array_module(x.array)
+    result_type = return_types.max if largest else return_types.min
     if x.ndim == 0:
-        return x, Tensor(xp.zeros((), dtype="int64"))
+        return result_type(x, Tensor(xp.zeros((), dtype="int64")))
     index_kept = xp.expand_dims((xp.argmax if largest else xp.argmin)(x.array, axis=axis), axis)
     values = MaxAlongDim.apply(x, index_kept, axis, keepdim)
     indices = index_kept if keepdim else index_kept.squeeze(axis)
-    return values, Tensor(indices.astype("int64", copy=False))
+    return result_type(values, Tensor(indices.astype("int64", copy=False)))
 
 
 def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """max(x): the largest element. max(x, dim): (values, indices) along dim, as PyTorch."""
+    """max(x): the largest element. max(x, dim): the named tuple (values, indices) along dim."""
     return _extreme("max", x, dim, keepdim, largest=True)
 
 
 def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """min(x): the smallest element. min(x, dim): (values, indices) along dim, as PyTorch."""
+    """min(x): the smallest element. min(x, dim): the named tuple (values, indices) along dim."""
     return _extreme("min", x, dim, keepdim, largest=False)
 
 
@@ -196,45 +204,94 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 # --------------------------------------------------------------- variance
 class Var(Function):
-    """y = sum (x - mean)^2 / (n - correction).   dy/dx_i = 2 (x_i - mean) / (n - correction)."""
+    """y = sum (x - mean)^2 / (n - correction).   dy/dx_i = 2 (x_i - mean) / (n - correction).
+
+    With n - correction <= 0 (one element, correction 1) y is nan, and so is
+    its gradient, as in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx: Context, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
         xp = backend.get_array_module(x)
-        centered = x - x.mean(axis=axes, keepdims=True)
+        # Shift by one element of each slice first: a constant slice then centres to exactly 0
+        # (x - mean(x) alone leaves rounding noise, 0.1 * 3 / 3 != 0.1), so its std is exactly
+        # 0 and gets std's zero gradient, as in PyTorch.
+        first = tuple(slice(0, 1) if axes is None or axis in axes else slice(None) for axis in range(x.ndim))
+        shifted = x - x[first] if x.ndim else x - x  # (a 0-d x[()] would be a NumPy scalar)
+        centered = shifted - shifted.mean(axis=axes, keepdims=True)
         divisor = builtins.max(_count(x.shape, axes) - correction, 0)
         ctx.save_for_backward(centered)
         ctx.axes, ctx.keepdim, ctx.divisor = axes, keepdim, divisor
-        # var of one element with correction 1 is 0/0 = nan, as in PyTorch: without a warning
-        with backend.quiet_floating_errors(xp):
+        with backend.quiet_floating_errors(xp):  # 0/0 = nan for divisor 0, without a warning
             return xp.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / divisor)
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
-        (centered,) = ctx.saved_tensors
-        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, centered.ndim)
-        return grad * (2 / ctx.divisor) * centered, None, None, None
+        return _variance_grad(ctx, grad_out), None, None, None
+
+
+def _variance_grad(ctx: Context, grad_var: Any) -> Any:
+    """d var / dx = 2 (x - mean) / (n - correction), times the incoming gradient."""
+    centered = ctx.saved_tensors[0]
+    grad = restore_dims(grad_var, ctx.axes, ctx.keepdim, centered.ndim)
+    scale = 2 / ctx.divisor if ctx.divisor else math.inf  # 2/0 is inf, as in PyTorch's double math
+    with backend.quiet_floating_errors(backend.get_array_module(centered)):
+        return grad * scale * centered
+
+
+class Std(Function):
+    """y = sqrt(var(x)).   dy/dx_i = (x_i - mean) / ((n - correction) y).
+
+    A constant slice has y = 0 and x_i - mean = 0: the formula says 0/0, and
+    sqrt(var) composed from two ops would give nan. std has a kink there, as
+    |x| has at 0, and PyTorch picks the gradient 0 (as abs does); so does this op.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
+        xp = backend.get_array_module(x)
+        variance = Var.forward(ctx, x, axes, correction, keepdim)  # saves centered, axes, divisor
+        out = xp.sqrt(variance)
+        ctx.save_for_backward(*ctx.saved_tensors, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        out = ctx.saved_tensors[1]
+        xp = backend.get_array_module(out)
+        with backend.quiet_floating_errors(xp):
+            grad_var = xp.where(out == 0, 0, grad_out / (2 * out))  # d sqrt(v)/dv = 1 / (2 sqrt(v))
+        return _variance_grad(ctx, grad_var), None, None, None
+
+
+def _correction(op_name: str, x: Tensor, unbiased: bool | None, correction: int | None) -> int:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op_name}: input dtype must be floating point, got {x.dtype}")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return correction
 
 
 def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
     """Variance over ``dim``; divides by n - 1 unless unbiased=False (or correction=0)."""
-    if x.dtype.kind != "f":
-        raise TypeError(f"var: input dtype must be floating point, got {x.dtype}")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    return Var.apply(x, normalize_dims("var", dim, x.ndim), correction, keepdim)
+    return Var.apply(x, normalize_dims("var", dim, x.ndim), _correction("var", x, unbiased, correction),
+                     keepdim)
 
 
 def std(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
-    """Standard deviation: sqrt(var(...)) with the same arguments."""
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation: sqrt(var(...)) with the same arguments; gradient 0 where it is 0."""
+    return Std.apply(x, normalize_dims("std", dim, x.ndim), _correction("std", x, unbiased, correction),
+                     keepdim)
 
 
 # --------------------------------------------------------------- logsumexp
 def stable_logsumexp(x: Any, axis: Any) -> Any:
-    """log(sum(exp(x))) along axis, keeping the axis, computed as m + log(sum(exp(x - m)))."""
+    """log(sum(exp(x))) along axis, keeping the axis, computed as m + log(sum(exp(x - m))).
+
+    An all -inf slice gives -inf (log 0): call it inside ``backend.quiet_floating_errors``.
+    """
     xp = backend.get_array_module(x)
     shift = x.max(axis=axis, keepdims=True)
     shift = xp.where(xp.isfinite(shift), shift, 0)  # all -inf along the axis: leave as is
@@ -242,11 +299,16 @@ def stable_logsumexp(x: Any, axis: Any) -> Any:
 
 
 class LogSumExp(Function):
-    """y = log sum_i e^{x_i}.   dy/dx_i = e^{x_i - y} = softmax(x)_i."""
+    """y = log sum_i e^{x_i}.   dy/dx_i = e^{x_i - y} = softmax(x)_i.
+
+    Entries of -inf (masked out) get gradient 0. A slice that is all -inf has
+    y = -inf and, as in PyTorch, a nan gradient (e^{-inf - (-inf)}).
+    """
 
     @staticmethod
     def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
-        out_kept = stable_logsumexp(x, axes)
+        with backend.quiet_floating_errors(backend.get_array_module(x)):
+            out_kept = stable_logsumexp(x, axes)
         ctx.save_for_backward(x, out_kept)
         if keepdim:
             return out_kept
@@ -257,7 +319,8 @@ class LogSumExp(Function):
         x, out_kept = ctx.saved_tensors
         xp = backend.get_array_module(x)
         grad = grad_out.reshape(out_kept.shape)
-        return grad * xp.exp(x - out_kept), None, None
+        with backend.quiet_floating_errors(xp):
+            return grad * xp.exp(x - out_kept), None, None
 
 
 def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:

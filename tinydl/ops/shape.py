@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
-from .reduce import normalize_dims
+from .reduce import is_numpy_int, normalize_dims
 
 
 def _one_dim(op_name: str, dim: int, ndim: int) -> int:
@@ -19,10 +19,10 @@ def _one_dim(op_name: str, dim: int, ndim: int) -> int:
 
 
 def _sizes(sizes: tuple) -> tuple:
-    """Accept both f(2, 3) and f((2, 3))."""
+    """Accept both f(2, 3) and f((2, 3)), and NumPy integers (x.view(-1, np.prod(shape))) as ints."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        return tuple(sizes[0])
-    return tuple(sizes)
+        sizes = sizes[0]
+    return tuple(int(n) if is_numpy_int(n) else n for n in sizes)
 
 
 # ------------------------------------------------------------ reshape
@@ -260,11 +260,19 @@ class GetItem(Function):
 
 
 def _index_part(item: Any, xp: Any) -> tuple:
-    """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays."""
+    """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays.
+
+    NumPy integers (``X[np.int64(2)]``, ``for i in np.random.permutation(n)``) and
+    0-d integer tensors index like the Python int they hold, as in PyTorch.
+    """
     if isinstance(item, Tensor):
         item = item.array
     elif isinstance(item, (list, tuple)):
         item = xp.asarray(backend.host_array(item))
+    elif is_numpy_int(item):
+        return (int(item),)
+    if backend.is_ndarray(item) and item.ndim == 0 and item.dtype.kind in "iu":
+        return (int(item),)
     if backend.is_ndarray(item):
         if item.dtype.kind == "b":
             return tuple(xp.asarray(part) for part in item.nonzero())
