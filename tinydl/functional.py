@@ -27,3 +27,18 @@ __all__ = [
     "stack", "std", "sub", "sum", "t", "tanh", "to", "to_device", "transpose", "unsqueeze", "var",
     "view", "where",
 ]
+
+# --- PyTorch API surface (issue 10, branch i10): elementwise math, matrix products, clone, ...
+from .ops.arguments import is_tensor  # noqa: E402
+from .ops.convert import clone  # noqa: E402
+from .ops.linalg import addmm, bmm, dot, mm, mv, outer  # noqa: E402
+from .ops.math import (acos, arccos, arcsin, arctan, asin, atan, ceil, cos, cosh, erf, expm1,  # noqa: E402
+                       fix, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin, sinh,
+                       square, tan, trunc)
+from .ops.shape import numel  # noqa: E402
+
+__all__ += [
+    "acos", "addmm", "arccos", "arcsin", "arctan", "asin", "atan", "bmm", "ceil", "clone", "cos",
+    "cosh", "dot", "erf", "expm1", "fix", "floor", "is_tensor", "log10", "log1p", "log2", "mm", "mv",
+    "numel", "outer", "reciprocal", "round", "rsqrt", "sign", "sin", "sinh", "square", "tan", "trunc",
+]

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+from .size import Size
 
 # ------------------------------------------------------------------ grad mode
 _grad_enabled = True
@@ -271,16 +272,18 @@ class Tensor:
         self._versions.value += 1
 
     @property
-    def shape(self) -> tuple:
-        return self.array.shape
+    def shape(self) -> Size:
+        """The size of each dimension, a tuple that prints as ``tinydl.Size([2, 3])``."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
         return self.array.ndim
 
     @property
-    def dtype(self) -> Any:
-        return self.array.dtype
+    def dtype(self) -> dtypes.dtype:
+        """The element type, e.g. ``tinydl.float32`` (equal to numpy's float32 too)."""
+        return dtypes.wrap(self.array.dtype)
 
     @property
     def device(self) -> str:
@@ -292,7 +295,8 @@ class Tensor:
         return self.grad_fn is None
 
     def size(self, dim: int | None = None) -> Any:
-        return self.array.shape if dim is None else self.array.shape[dim]
+        """The shape as a ``tinydl.Size``, or with ``dim`` the size of that one dimension."""
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
         return int(self.array.size)
@@ -345,6 +349,13 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """Lets a one-element integer tensor index a list: ``classes[pred.argmax()]``."""
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index "
+                            f"(this one has dtype {self.array.dtype} and shape {tuple(self.array.shape)})")
+        return int(self.array.item())
+
     def __bool__(self) -> bool:
         if self.array.size != 1:
             raise RuntimeError(f"bool(): the truth value of a tensor with {self.array.size} "
@@ -359,22 +370,23 @@ class Tensor:
     __hash__ = object.__hash__  # == builds a tensor, so hash by identity
 
     def __format__(self, spec: str) -> str:
-        if self.array.ndim == 0 or self.array.size == 1:
+        """f"{x}" is repr(x); f"{loss:.4f}" formats the number of a 0-d tensor, as PyTorch."""
+        if self.array.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if not spec:
+            return repr(self)
+        raise TypeError(f"unsupported format string {spec!r} for a tensor of shape {tuple(self.array.shape)}: "
+                        "number formats apply to 0-d tensors (write f\"{x.item():...}\" for a one-element one)")
 
     def __repr__(self) -> str:
+        """As PyTorch prints: ``tensor([1.5000, 2.0000], requires_grad=True)`` (see set_printoptions)."""
         prefix = "tensor("
-        array = backend.to_device(self.array, "cpu")
-        if array.dtype.kind == "f" and array.size and not (array == array.round()).all():
-            body = backend.format_array(array, prefix, floatmode="fixed")
-        else:
-            body = backend.format_array(array, prefix, floatmode="maxprec")
+        body = backend.format_array(backend.to_device(self.array, "cpu"), prefix)
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
-        if array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype=tinydl.{array.dtype}")
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.dtype!r}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:

@@ -9,6 +9,7 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
 from .elementwise import Operand, binary, float_only, promote, shape_of
 
 
@@ -101,11 +102,11 @@ class Clamp(Function):
 
 
 def relu(x: Tensor) -> Tensor:
-    return ReLU.apply(x)
+    return ReLU.apply(require_tensor("relu", x))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(x, negative_slope)
+    return LeakyReLU.apply(require_tensor("leaky_relu", x), negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -119,7 +120,7 @@ def tanh(x: Tensor) -> Tensor:
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, min, max)
+    return Clamp.apply(require_tensor("clamp", x), min, max)
 
 
 # ------------------------------------------------------------ selection

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
 from .reduce import normalize_dims
 
 
@@ -290,3 +291,8 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     except IndexError as error:
         raise IndexError(f"getitem: index {index!r} is out of range for a tensor of shape "
                          f"{tuple(x.shape)} ({error})") from None
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    """The number of elements of input (the product of its shape)."""
+    return int(require_tensor("numel", input).array.size)
