@@ -1,4 +1,4 @@
-"""The elementwise math table (tinydl/ops/math.py, ops/special.py): values, dtypes, gradients."""
+"""The elementwise math table (tinydl/ops/math.py, rounding.py, special.py): values, dtypes, gradients."""
 from __future__ import annotations
 
 import math

@@ -17,6 +17,13 @@ def test_manual_seed_returns_the_default_generator():
     assert tinydl.randn(3).tolist() == first
 
 
+def test_torch_random_module_names():
+    assert tinydl.random.manual_seed(4).initial_seed() == 4 and tinydl.random.initial_seed() == 4
+    with pytest.raises(tinydl.DeviceError, match="generators live on the cpu"):
+        tinydl.Generator(device="cuda")
+    assert "initial_seed=4" in repr(tinydl.default_generator)
+
+
 def test_seed_reseeds_with_fresh_entropy():
     tinydl.manual_seed(0)
     new_seed = tinydl.seed()

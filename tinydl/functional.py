@@ -32,9 +32,9 @@ __all__ = [
 from .ops.arguments import is_tensor  # noqa: E402
 from .ops.convert import clone  # noqa: E402
 from .ops.linalg import addmm, bmm, dot, mm, mv, outer  # noqa: E402
-from .ops.math import (acos, arccos, arcsin, arctan, asin, atan, ceil, cos, cosh, erf, expm1,  # noqa: E402
-                       fix, floor, log1p, log2, log10, reciprocal, round, rsqrt, sign, sin, sinh,
-                       square, tan, trunc)
+from .ops.math import (acos, arccos, arcsin, arctan, asin, atan, cos, cosh, erf, expm1, log1p,  # noqa: E402
+                       log2, log10, reciprocal, rsqrt, sin, sinh, square, tan)
+from .ops.rounding import ceil, fix, floor, round, sign, trunc  # noqa: E402
 from .ops.shape import numel  # noqa: E402
 
 __all__ += [

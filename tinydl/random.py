@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from .creation import _shape
+from .creation import _shape, manual_seed  # noqa: F401  (tinydl.random.manual_seed, as torch.random)
 from .ops.arguments import require_tensor
 from .tensor import Tensor
 

@@ -370,7 +370,7 @@ class Tensor:
     __hash__ = object.__hash__  # == builds a tensor, so hash by identity
 
     def __format__(self, spec: str) -> str:
-        """f"{x}" is repr(x); f"{loss:.4f}" formats the number of a 0-d tensor, as PyTorch."""
+        """As PyTorch: a 0-d tensor formats as its number (f"{loss:.4f}"), any other as repr(x)."""
         if self.array.ndim == 0:
             return format(self.item(), spec)
         if not spec:
