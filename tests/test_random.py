@@ -190,6 +190,10 @@ def test_in_place_initialisers_fill_the_tensor_itself():
     assert set(w.tolist()) == {10.0, 11.0}
     w.bernoulli_(0.25)
     assert set(w.tolist()) == {0.0, 1.0} and abs(w.numpy().mean() - 0.25) < 0.03
+    flags = tinydl.zeros(1000, dtype=tinydl.bool).bernoulli_(0.5)
+    assert flags.dtype == tinydl.bool and set(flags.tolist()) == {False, True}
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\]"):
+        w.bernoulli_(2.0)
     counts = tinydl.zeros(1000, dtype=tinydl.int64).random_(3)
     assert counts.dtype == tinydl.int64 and set(counts.tolist()) == {0, 1, 2}
     assert tinydl.zeros(100).random_().numpy().max() <= 2 ** 24

@@ -204,7 +204,7 @@ def _random_values(self: Tensor, low: int = 0, high: int | None = None, generato
 
 
 def _bernoulli_values(self: Tensor, p: float = 0.5, generator: Any = None) -> Any:
-    return (random.uniform_values(self, 0.0, 1.0, generator) < p).astype(self.array.dtype)
+    return random.bernoulli_values(self, p, generator)
 
 
 API_SURFACE_METHODS: dict[str, Callable] = {

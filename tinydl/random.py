@@ -199,6 +199,14 @@ def uniform_values(x: Tensor, low: float, high: float, generator: Any) -> Any:
     return backend.uniform(xp, low, high, x.shape, _float_dtype("uniform_", x.array.dtype), generator)
 
 
+def bernoulli_values(x: Tensor, p: float, generator: Any) -> Any:
+    """1 with probability p, else 0, with x's shape, dtype (any) and device (for ``x.bernoulli_()``)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"bernoulli_(): p must be in [0, 1], got {p}")
+    xp = backend.get_array_module(x.array)
+    return (backend.uniform(xp, 0.0, 1.0, x.shape, "float64", generator) < p).astype(x.array.dtype)
+
+
 def random_values(x: Tensor, low: int, high: int | None, generator: Any) -> Any:
     """Whole numbers in [low, high) with x's shape and dtype (for ``x.random_()``).
 
