@@ -145,10 +145,10 @@ class Tinydl(ModuleContender):
 
     def dtypes(self) -> set:
         """Every dtype in the model, its grads and the optimizer state (float32 expected)."""
-        found = {str(p.dtype) for p in self.model.parameters()}
-        found |= {str(p.grad.dtype) for p in self.model.parameters() if p.grad is not None}
+        found = {p.dtype.name for p in self.model.parameters()}
+        found |= {p.grad.dtype.name for p in self.model.parameters() if p.grad is not None}
         for state in self.optimizer.state.values():
-            found |= {str(v.dtype) for v in state.values() if hasattr(v, "dtype")}
+            found |= {v.dtype.name for v in state.values() if hasattr(v, "dtype")}
         return found
 
 

@@ -232,21 +232,16 @@ def test_a_float_dim_is_still_a_clear_error():
 
 
 # ------------------------------------------------------------- gaps in files this branch does not own
-# Strict xfails: each turns into a failure the day it is fixed, so the marker gets removed then.
-@pytest.mark.xfail(strict=True, reason="methods._comparison returns NotImplemented for NumPy ints and "
-                                       "np.float32, so == is identity (False) and < raises TypeError")
 def test_comparisons_with_numpy_scalars():
     t = tinydl.tensor([1, 2, 3])
     assert (t == np.int64(2)).tolist() == [False, True, False]
     assert (t > np.float32(1.5)).tolist() == [False, True, True]
 
 
-@pytest.mark.xfail(strict=True, reason="creation._shape and arange take only Python ints")
 def test_factories_with_numpy_int_sizes():
     assert tuple(tinydl.zeros(np.int64(3)).shape) == (3,)
     assert tinydl.arange(np.int64(3)).dtype == tinydl.int64
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor has no __index__ (tensor.py)")
 def test_a_0d_int_tensor_as_a_python_index():
     assert list(range(tinydl.tensor(3))) == [0, 1, 2]

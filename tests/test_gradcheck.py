@@ -48,7 +48,7 @@ def test_large_inputs_are_checked_along_random_directions():
 
 
 def test_float32_inputs_are_refused():
-    with pytest.raises(TypeError, match="gradcheck: input 0 has dtype float32; use float64"):
+    with pytest.raises(TypeError, match="gradcheck: input 0 has dtype tinydl.float32; use float64"):
         tinydl.gradcheck(lambda t: t * 2, [tinydl.ones(2, requires_grad=True)])
 
 

@@ -49,7 +49,7 @@ def test_in_place_methods_and_operators():
 
 def test_in_place_errors():
     counts = tinydl.tensor([1, 2])
-    with pytest.raises(TypeError, match=r"add_ \(\+=\): the result has dtype float32, which cannot be stored in place in a int64"):
+    with pytest.raises(TypeError, match=r"add_ \(\+=\): the result has dtype tinydl.float32, which cannot be stored in place in a tinydl.int64"):
         counts += 0.5
     x = tinydl.zeros(2)
     with pytest.raises(ValueError, match=r"add_: a value of shape \(3, 2\) does not fit in the tensor of shape \(2,\)"):

@@ -343,11 +343,26 @@ SWEEP = {
     "transpose": (lambda x, d: F.transpose(x, 0, 1), MASKED),
     "sort": (lambda x, d: F.sort(x, 1).values, MASKED),
     "topk": (lambda x, d: F.topk(x, 2).values, MASKED),
+    # elementwise math and products (issue 10)
+    **{name: ((lambda name: lambda x, d: getattr(F, name)(x))(name), ZEROS)
+       for name in ["sin", "cos", "tan", "atan", "arctan", "sinh", "cosh",
+                    "log1p", "expm1", "erf", "square", "sign", "floor", "ceil", "round", "trunc", "fix",
+                    "clone"]},
+    **{name: ((lambda name: lambda x, d: getattr(F, name)(x))(name), abs(ZEROS))
+       for name in ["log2", "log10", "reciprocal", "rsqrt"]},  # inf at 0, slope -+inf: numbers, not nan
+    **{name: ((lambda name: lambda x, d: getattr(F, name)(x))(name), ZEROS / 4)  # inside (-1, 1)
+       for name in ["asin", "acos", "arcsin", "arccos"]},
+    "mm": (lambda x, d: F.mm(x, x.t()), ZEROS),
+    "bmm": (lambda x, d: F.bmm(x.unsqueeze(0), x.t().unsqueeze(0)), ZEROS),
+    "mv": (lambda x, d: F.mv(x, x[0]), ZEROS),
+    "dot": (lambda x, d: F.dot(x[0], x[1]), ZEROS),
+    "outer": (lambda x, d: F.outer(x[0], x[1]), ZEROS),
+    "addmm": (lambda x, d: F.addmm(x[:, :2], x, x.t()), ZEROS),
 }
 
 # Public names that are not differentiable ops (comparisons, logic, indices).
 NOT_DIFFERENTIABLE = {"argmax", "argmin", "argsort", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
-                      "logical_or", "logical_xor", "logical_not"}
+                      "logical_or", "logical_xor", "logical_not", "is_tensor", "numel"}
 
 
 def test_the_sweep_covers_every_public_op():

@@ -41,7 +41,7 @@ def test_matmul_errors_name_shapes():
         tinydl.ones(2, 3) @ tinydl.ones(4, 5)
     with pytest.raises(ValueError, match="matmul: both operands need at least 1 dimension"):
         tinydl.ones(2) @ tinydl.tensor(1.0)
-    with pytest.raises(TypeError, match="matmul: both operands must have the same dtype, got float32 and float64"):
+    with pytest.raises(TypeError, match="matmul: both operands must have the same dtype, got tinydl.float32 and tinydl.float64"):
         tinydl.ones(2, 2) @ tinydl.ones(2, 2, dtype=tinydl.float64)
     with pytest.raises(ValueError, match=r"matmul: batch dimensions of \(2, 2, 3\) and \(3, 3, 4\)"):
         tinydl.ones(2, 2, 3) @ tinydl.ones(3, 3, 4)

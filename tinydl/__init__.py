@@ -28,3 +28,11 @@ __version__ = "0.1.0"
 double = float64
 float = float32  # noqa: A001
 long = int64
+
+# --- PyTorch API surface (issue 10, branch i10): Size, dtype, print options, generators, sampling
+from .backend import Generator, default_generator, set_printoptions  # noqa: E402
+from .dtypes import dtype  # noqa: E402
+from .size import Size  # noqa: E402
+from . import random  # noqa: E402,F811  (tinydl.random, as torch.random)
+from .random import (bernoulli, initial_seed, multinomial, normal, rand_like, randint_like,  # noqa: E402
+                     randn_like, randperm, seed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -177,58 +178,163 @@ def quiet_floating_errors(xp: ModuleType) -> Any:
     return contextlib.nullcontext()
 
 
-def format_array(array: numpy.ndarray, prefix: str, floatmode: str) -> str:
-    """Host array as text for Tensor.__repr__: 4 decimals, comma-separated, like PyTorch."""
-    return numpy.array2string(array, separator=", ", prefix=prefix, precision=4,
-                              floatmode=floatmode, threshold=1000)
+# PyTorch's defaults; set_printoptions changes them for every tensor's repr.
+_PRINT_PROFILES = {
+    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+    "full": {"precision": 4, "threshold": sys.maxsize, "edgeitems": 3, "linewidth": 80},
+}
+_print_options: dict = {**_PRINT_PROFILES["default"], "sci_mode": None}
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """How tensors print, as PyTorch's ``torch.set_printoptions``.
+
+    precision: digits after the point (4); threshold: more elements than this are
+    summarised with ``...`` (1000); edgeitems: items shown at each end when
+    summarised (3); linewidth: characters per line (80); profile: "default",
+    "short" or "full" (never summarise) sets the four at once; sci_mode: True or
+    False forces scientific notation on or off, None (the default) decides by the values.
+    """
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PRINT_PROFILES)}, got {profile!r}")
+        _print_options.update(_PRINT_PROFILES[profile])
+    for name, value in (("precision", precision), ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            _print_options[name] = int(value)
+    if threshold is not None:  # PyTorch takes float("inf") for "never summarise"; NumPy wants an int
+        _print_options["threshold"] = sys.maxsize if threshold == float("inf") else int(threshold)
+    _print_options["sci_mode"] = sci_mode  # as in PyTorch, leaving it out means "decide by the values"
+
+
+def format_array(array: numpy.ndarray, prefix: str) -> str:
+    """Host array as text for Tensor.__repr__, like PyTorch: ``[1.5000, 2.0000]``, ``[1., 2.]``.
+
+    Floats print with ``precision`` decimals, or as ``1.`` when all of them are whole numbers.
+    """
+    options = _print_options
+    precision, sci_mode = options["precision"], options["sci_mode"]
+    formatter = None
+    floatmode = "maxprec"
+    if array.dtype.kind == "f" and array.size:
+        finite = array[numpy.isfinite(array)]
+        whole = bool((finite == numpy.round(finite)).all())
+        floatmode = "maxprec" if whole else "fixed"
+        if sci_mode is True:
+            formatter = {"float_kind": lambda value: f"{value:.{precision}e}"}
+        elif sci_mode is False and not whole:
+            formatter = {"float_kind": lambda value: f"{value:.{precision}f}"}
+    elif array.dtype.kind == "b" and array.size and array.all():
+        formatter = {"bool": lambda value: "True"}  # NumPy pads to the width of "False" even without one
+    return numpy.array2string(array, separator=", ", prefix=prefix, precision=precision,
+                              floatmode=floatmode, threshold=options["threshold"],
+                              edgeitems=options["edgeitems"], max_line_width=options["linewidth"],
+                              formatter=formatter)
 
 
 def as_numpy_dtype(dtype: Any) -> numpy.dtype:
-    """A numpy dtype from anything numpy accepts ("float32", numpy.float32, ...)."""
-    return numpy.dtype(dtype)
+    """A numpy dtype from anything numpy accepts ("float32", numpy.float32, tinydl.float32, ...)."""
+    if isinstance(dtype, numpy.dtype):
+        return dtype
+    inner = getattr(dtype, "dtype", None)  # tinydl.float32 (NumPy's protocol): skip NumPy's slow path
+    return inner if isinstance(inner, numpy.dtype) else numpy.dtype(dtype)
 
 
 # --------------------------------------------------------------- random numbers
-_cpu_generator = numpy.random.default_rng()
+class Generator:
+    """A seeded source of random numbers: PyTorch's ``torch.Generator``, on the CPU.
+
+    ``tinydl.manual_seed(s)`` reseeds the default one (and CuPy's) and returns it.
+    Pass your own as ``generator=`` to the sampling functions (``randperm``,
+    ``normal``, ``multinomial``, ``normal_``, ...) for a stream of numbers that
+    nothing else draws from; on CUDA such samples are drawn on the host and copied.
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        if str(device) != "cpu":
+            raise DeviceError(f"Generator(device={device!r}): tinydl's generators live on the cpu; "
+                              "on CUDA, tinydl.manual_seed seeds CuPy's generator")
+        self.device = "cpu"
+        self.seed()
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Restart the stream from ``seed``; returns the generator (as PyTorch's does)."""
+        seed = int(seed)
+        self._initial_seed = seed
+        self.numpy = numpy.random.default_rng(seed)  # the numpy.random.Generator that draws
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh OS entropy; returns the new seed."""
+        seed = int(numpy.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self) -> int:
+        """The seed the stream (re)started from."""
+        return self._initial_seed
+
+    def __repr__(self) -> str:
+        return f"<tinydl.Generator initial_seed={self._initial_seed}>"
 
 
-def manual_seed(seed: int) -> None:
-    """Seed the random generators of both backends."""
-    global _cpu_generator
-    _cpu_generator = numpy.random.default_rng(seed)
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the random generators of both backends; returns the default (CPU) generator."""
+    default_generator.manual_seed(seed)
     if cuda_is_available():
         _cupy.random.seed(seed)
+    return default_generator
 
 
-def random_source(xp: ModuleType) -> Any:
-    """The generator for ``xp``: a numpy Generator, or cupy.random (seeded together)."""
-    if xp is numpy:
-        return _cpu_generator
-    return xp.random
+def _host_generator(generator: Generator | None) -> Any:
+    """The numpy Generator that draws: the given tinydl Generator's, else the default one's."""
+    if generator is None:
+        return default_generator.numpy
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator= must be a tinydl.Generator, got {type(generator).__name__}")
+    return generator.numpy
 
 
-def uniform(xp: ModuleType, low: float, high: float, shape: tuple, dtype: Any) -> Any:
-    """Uniform samples in [low, high) of ``dtype`` from the device's generator."""
-    source = random_source(xp)
-    if xp is numpy:
-        return source.uniform(low, high, size=shape).astype(dtype, copy=False)
-    return source.uniform(low, high, size=shape, dtype=dtype)
+def _draw(xp: ModuleType, generator: Generator | None, dtype: Any, on_host: Any, on_gpu: Any) -> Any:
+    """Samples of ``dtype``: ``on_host(numpy_generator)`` on the CPU or for an explicit generator
+    (then copied to the GPU), else ``on_gpu(cupy.random, dtype)`` with CuPy's own generator."""
+    dtype = as_numpy_dtype(dtype)
+    if xp is numpy or generator is not None:
+        samples = on_host(_host_generator(generator)).astype(dtype, copy=False)
+        return samples if xp is numpy else xp.asarray(samples)
+    return on_gpu(xp.random, dtype)
 
 
-def standard_normal(xp: ModuleType, shape: tuple, dtype: Any) -> Any:
-    """Standard normal samples of ``dtype`` from the device's generator."""
-    source = random_source(xp)
-    if xp is numpy:
-        return source.standard_normal(size=shape).astype(dtype, copy=False)
-    return source.standard_normal(size=shape, dtype=dtype)
+def uniform(xp: ModuleType, low: float, high: float, shape: tuple, dtype: Any,
+            generator: Generator | None = None) -> Any:
+    """Uniform samples in [low, high) of ``dtype`` from the device's generator (or ``generator``)."""
+    return _draw(xp, generator, dtype, lambda source: source.uniform(low, high, size=shape),
+                 lambda source, dtype: source.uniform(low, high, size=shape, dtype=dtype))
 
 
-def integers(xp: ModuleType, low: int, high: int, shape: tuple, dtype: Any) -> Any:
-    """Integers in [low, high) from the device's generator."""
-    source = random_source(xp)
-    if xp is numpy:
-        return source.integers(low, high, size=shape).astype(dtype, copy=False)
-    return source.randint(low, high, size=shape, dtype=dtype)
+def standard_normal(xp: ModuleType, shape: tuple, dtype: Any, generator: Generator | None = None) -> Any:
+    """Standard normal samples of ``dtype`` from the device's generator (or ``generator``)."""
+    return _draw(xp, generator, dtype, lambda source: source.standard_normal(size=shape),
+                 lambda source, dtype: source.standard_normal(size=shape, dtype=dtype))
+
+
+def integers(xp: ModuleType, low: int, high: int, shape: tuple, dtype: Any,
+             generator: Generator | None = None) -> Any:
+    """Integers in [low, high) from the device's generator (or ``generator``)."""
+    return _draw(xp, generator, dtype, lambda source: source.integers(low, high, size=shape),
+                 lambda source, dtype: source.randint(low, high, size=shape, dtype=dtype))
+
+
+def permutation(xp: ModuleType, n: int, generator: Generator | None = None) -> Any:
+    """A random ordering of 0 .. n-1 (int64)."""
+    return _draw(xp, generator, "int64", lambda source: source.permutation(n),
+                 lambda source, dtype: source.permutation(n).astype(dtype, copy=False))
 
 
 # ---------------------------------------------------------------- scatter-add
@@ -240,3 +346,16 @@ def scatter_add(target: Any, index: Any, values: Any) -> None:
         import cupyx  # noqa: PLC0415  (ships with cupy)
 
         cupyx.scatter_add(target, index, values)
+
+
+# ------------------------------------------------------------ special functions
+def gpu_special_function(array: Any, name: str) -> Any:
+    """``cupyx.scipy.special.<name>`` for a CuPy array (a fused GPU kernel); None for NumPy arrays.
+
+    NumPy has no erf and friends, so the ops compute them for the CPU themselves.
+    """
+    if isinstance(array, numpy.ndarray) or _cupy is None:
+        return None
+    import cupyx.scipy.special  # noqa: PLC0415  (ships with cupy)
+
+    return getattr(cupyx.scipy.special, name)

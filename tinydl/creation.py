@@ -6,6 +6,8 @@ device ("cpu", or $TINYDL_DEVICE).
 """
 from __future__ import annotations
 
+import numbers
+
 from typing import Any, Sequence
 
 import tinydl.backend as backend
@@ -24,9 +26,9 @@ def _shape(size: tuple) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for n in size:
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
             raise ValueError(f"sizes must be non-negative integers, got {size}")
-    return tuple(size)
+    return tuple(int(n) for n in size)  # numpy integers count as ints
 
 
 def _make(array: Any, requires_grad: bool) -> Tensor:
@@ -130,7 +132,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
     if end is None:
         start, end = 0, start
     if dtype is None:
-        is_int = all(isinstance(v, int) for v in (start, end, step))
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.DEFAULT_INT if is_int else dtypes.DEFAULT_FLOAT
     xp = backend.module_for_device(backend.normalize_device(device))
     return _make(xp.arange(start, end, step, dtype=backend.as_numpy_dtype(dtype)), requires_grad)
@@ -149,32 +151,37 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
     return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1) (seed with tinydl.manual_seed)."""
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:
+    """Uniform samples in [0, 1) (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
-                 requires_grad)
+    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT),
+                                 generator), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples (seed with tinydl.manual_seed)."""
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:
+    """Standard normal samples (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
-                 requires_grad)
+    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT),
+                                         generator), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Shape = (), dtype: Any = None,
-            device: Any = None) -> Tensor:
+            device: Any = None, generator: Any = None) -> Tensor:
     """Integers in [low, high); randint(high, size) also works, as in PyTorch."""
     if high is None:
         low, high = 0, low
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT)),
-                 False)
+    return _make(backend.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT),
+                                  generator), False)
 
 
-def manual_seed(seed: int) -> None:
-    """Seed tinydl's random generators on every backend (rand, randn, init, dropout)."""
-    backend.manual_seed(seed)
+def manual_seed(seed: int) -> backend.Generator:
+    """Seed tinydl's random generators on every backend (rand, randn, init, dropout).
+
+    Returns the default generator, as PyTorch does (``.initial_seed()`` gives ``seed`` back).
+    """
+    return backend.manual_seed(seed)

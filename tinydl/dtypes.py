@@ -1,7 +1,8 @@
 """dtypes and PyTorch's type-promotion rules.
 
-tinydl's dtypes are numpy dtype objects (CuPy uses the same ones), exported as
-``tinydl.float32`` and friends. What differs from NumPy is *promotion*:
+A tensor's data has a numpy dtype (CuPy uses the same ones); ``tensor.dtype``
+and ``tinydl.float32`` and friends wrap it in :class:`dtype`, which prints as
+PyTorch's (``tinydl.float32``) and compares equal to the numpy dtype. What differs from NumPy is *promotion*:
 
 * a Python scalar never changes a tensor's dtype within its category
   (``float32_tensor * 2.0`` stays float32);
@@ -16,18 +17,78 @@ from typing import Any
 
 import numpy
 
-float16 = numpy.dtype("float16")
-float32 = numpy.dtype("float32")
-float64 = numpy.dtype("float64")
-int8 = numpy.dtype("int8")
-int16 = numpy.dtype("int16")
-int32 = numpy.dtype("int32")
-int64 = numpy.dtype("int64")
-uint8 = numpy.dtype("uint8")
-bool_ = numpy.dtype("bool")
 
-DEFAULT_FLOAT = float32
-DEFAULT_INT = int64
+
+class dtype:  # noqa: N801  (PyTorch's name: isinstance(x.dtype, tinydl.dtype))
+    """A tensor's element type, as ``tensor.dtype`` and ``tinydl.float32`` give it.
+
+    It prints as PyTorch's does (``tinydl.float32``) and wraps the numpy dtype
+    that really describes the data. It compares equal to that numpy dtype, to
+    ``numpy.float32`` and to ``"float32"``, and NumPy and CuPy accept it wherever
+    they take a dtype (through its ``.dtype`` attribute, NumPy's protocol for that).
+    """
+
+    __slots__ = ("numpy_dtype",)
+
+    def __init__(self, numpy_dtype: Any) -> None:
+        self.numpy_dtype = numpy.dtype(numpy_dtype)
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        """The numpy dtype; NumPy's ``numpy.dtype(x)`` and ``astype(x)`` read this attribute."""
+        return self.numpy_dtype
+
+    # What the engine reads (numpy's names) and what PyTorch users read (torch's names).
+    kind = property(lambda self: self.numpy_dtype.kind)
+    itemsize = property(lambda self: self.numpy_dtype.itemsize)
+    name = property(lambda self: self.numpy_dtype.name)
+    type = property(lambda self: self.numpy_dtype.type)
+    is_floating_point = property(lambda self: self.numpy_dtype.kind == "f")
+    is_signed = property(lambda self: self.numpy_dtype.kind in "if")
+    is_complex = property(lambda self: self.numpy_dtype.kind == "c")
+
+    def __eq__(self, other: Any) -> Any:
+        if isinstance(other, dtype):
+            return self.numpy_dtype == other.numpy_dtype
+        try:
+            return self.numpy_dtype == other
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.numpy_dtype)  # equal to the numpy dtype's: both work as one dict key
+
+    def __repr__(self) -> str:
+        return f"tinydl.{self.numpy_dtype.name}"
+
+    def __reduce__(self) -> tuple:
+        return (wrap, (self.numpy_dtype,))  # unpickles to the one object for that dtype
+
+
+_WRAPPED: dict = {}
+
+
+def wrap(numpy_dtype: numpy.dtype) -> dtype:
+    """The tinydl dtype for a numpy dtype (one object per dtype, made on first use)."""
+    wrapped = _WRAPPED.get(numpy_dtype)
+    if wrapped is None:
+        wrapped = _WRAPPED[numpy_dtype] = dtype(numpy_dtype)
+    return wrapped
+
+
+float16 = wrap(numpy.dtype("float16"))
+float32 = wrap(numpy.dtype("float32"))
+float64 = wrap(numpy.dtype("float64"))
+int8 = wrap(numpy.dtype("int8"))
+int16 = wrap(numpy.dtype("int16"))
+int32 = wrap(numpy.dtype("int32"))
+int64 = wrap(numpy.dtype("int64"))
+uint8 = wrap(numpy.dtype("uint8"))
+bool_ = wrap(numpy.dtype("bool"))
+
+# The engine's own defaults are plain numpy dtypes: they go straight into numpy calls.
+DEFAULT_FLOAT = numpy.dtype("float32")
+DEFAULT_INT = numpy.dtype("int64")
 
 # Category order: bool < integer < floating. Complex numbers are not supported.
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -60,7 +121,7 @@ def scalar_category(value: Any) -> int:
     raise TypeError(f"expected a tensor or a Python number, got {type(value).__name__}")
 
 
-_DEFAULT_FOR_CATEGORY = {_BOOL: bool_, _INT: DEFAULT_INT, _FLOAT: DEFAULT_FLOAT}
+_DEFAULT_FOR_CATEGORY = {_BOOL: numpy.dtype("bool"), _INT: DEFAULT_INT, _FLOAT: DEFAULT_FLOAT}
 
 
 def result_dtype(dtypes_with_ndim: list[tuple[numpy.dtype, int]], scalars: list[Any]) -> numpy.dtype:
@@ -98,7 +159,7 @@ def python_data_dtype(array: numpy.ndarray) -> numpy.dtype:
     if array.dtype.kind in "iu":
         return DEFAULT_INT
     if array.dtype.kind == "b":
-        return bool_
+        return numpy.dtype("bool")
     raise TypeError(f"tensor(): cannot make a tensor from data of dtype {array.dtype} "
                     "(expected numbers or booleans)")
 

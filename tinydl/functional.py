@@ -32,3 +32,18 @@ __all__ = [
 from .ops.sort import argsort, sort, topk  # noqa: E402
 
 __all__ += ["argsort", "sort", "topk"]
+
+# --- PyTorch API surface (issue 10, branch i10): elementwise math, matrix products, clone, ...
+from .ops.arguments import is_tensor  # noqa: E402
+from .ops.convert import clone  # noqa: E402
+from .ops.linalg import addmm, bmm, dot, mm, mv, outer  # noqa: E402
+from .ops.math import (acos, arccos, arcsin, arctan, asin, atan, cos, cosh, erf, expm1, log1p,  # noqa: E402
+                       log2, log10, reciprocal, rsqrt, sin, sinh, square, tan)
+from .ops.rounding import ceil, fix, floor, round, sign, trunc  # noqa: E402
+from .ops.shape import numel  # noqa: E402
+
+__all__ += [
+    "acos", "addmm", "arccos", "arcsin", "arctan", "asin", "atan", "bmm", "ceil", "clone", "cos",
+    "cosh", "dot", "erf", "expm1", "fix", "floor", "is_tensor", "log10", "log1p", "log2", "mm", "mv",
+    "numel", "outer", "reciprocal", "round", "rsqrt", "sign", "sin", "sinh", "square", "tan", "trunc",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
 from .creation import full_like
@@ -25,7 +26,7 @@ def _reflected(function: Callable) -> Callable:
 def _comparison(function: Callable) -> Callable:
     """`tensor == None` and other non-numbers fall back to Python's default."""
     def method(self: Tensor, other: Any) -> Any:
-        if not isinstance(other, (Tensor, bool, int, float)):
+        if not isinstance(other, (Tensor, bool, int, float)) and not backend.is_numpy_scalar(other):
             return NotImplemented
         return function(self, other)
     return method
@@ -205,4 +206,64 @@ for _name, _method in METHODS.items():
 SORTING_METHODS: dict[str, Callable] = {"sort": F.sort, "argsort": F.argsort, "topk": F.topk}
 METHODS.update(SORTING_METHODS)
 for _name, _method in SORTING_METHODS.items():
+    setattr(Tensor, _name, _method)
+
+# --- PyTorch API surface (issue 10, branch i10): math and product methods, clone, mT, and the
+# in-place random initialisers (p.data.normal_(0, 0.01), w.uniform_(-a, a), ...).
+import tinydl.random as random  # noqa: E402
+
+
+def _matrix_transpose(self: Tensor) -> Tensor:
+    """x.mT: the last two dimensions swapped (a batch of matrices, each transposed)."""
+    if self.ndim < 2:
+        raise ValueError(f"tensor.mT is only supported on matrices or batches of matrices, got a "
+                         f"{self.ndim}-D tensor")
+    return F.transpose(self, -2, -1)
+
+
+def _sampled_in_place(name: str, draw: Callable) -> Callable:
+    """x.normal_(...), x.uniform_(...): refuse (as fill_ does) before drawing, then store the draws."""
+    def method(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> Tensor:
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"{name}: in-place random fill of a tensor that requires grad; do it under "
+                               "`with tinydl.no_grad():` or on `tensor.data` (as init functions do)")
+        return _store(self, draw(self, *args, generator=generator, **kwargs), name)
+    method.__name__ = name
+    return method
+
+
+def _normal_values(self: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
+    return random.normal_values(self, mean, std, generator)
+
+
+def _uniform_values(self: Tensor, low: float = 0.0, high: float = 1.0, generator: Any = None) -> Any:
+    return random.uniform_values(self, low, high, generator)
+
+
+def _random_values(self: Tensor, low: int = 0, high: int | None = None, generator: Any = None) -> Any:
+    if high is None and low != 0:  # x.random_(to): integers in [0, to)
+        low, high = 0, low
+    return random.random_values(self, low, high, generator)
+
+
+def _bernoulli_values(self: Tensor, p: float = 0.5, generator: Any = None) -> Any:
+    return random.bernoulli_values(self, p, generator)
+
+
+API_SURFACE_METHODS: dict[str, Callable] = {
+    "sin": F.sin, "cos": F.cos, "tan": F.tan, "asin": F.asin, "acos": F.acos, "atan": F.atan,
+    "arcsin": F.arcsin, "arccos": F.arccos, "arctan": F.arctan, "sinh": F.sinh, "cosh": F.cosh,
+    "log1p": F.log1p, "expm1": F.expm1, "log2": F.log2, "log10": F.log10, "erf": F.erf,
+    "sign": F.sign, "reciprocal": F.reciprocal, "rsqrt": F.rsqrt, "square": F.square,
+    "floor": F.floor, "ceil": F.ceil, "round": F.round, "trunc": F.trunc, "fix": F.fix,
+    "mm": F.mm, "bmm": F.bmm, "mv": F.mv, "dot": F.dot, "outer": F.outer, "addmm": F.addmm,
+    "clone": F.clone, "mT": property(_matrix_transpose),
+    "bernoulli": random.bernoulli, "multinomial": random.multinomial,
+    "normal_": _sampled_in_place("normal_", _normal_values),
+    "uniform_": _sampled_in_place("uniform_", _uniform_values),
+    "random_": _sampled_in_place("random_", _random_values),
+    "bernoulli_": _sampled_in_place("bernoulli_", _bernoulli_values),
+}
+
+for _name, _method in API_SURFACE_METHODS.items():
     setattr(Tensor, _name, _method)

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+from .size import Size
 
 # ------------------------------------------------------------------ grad mode
 _grad_enabled = True
@@ -416,16 +417,18 @@ class Tensor:
         self._versions[0] += 1
 
     @property
-    def shape(self) -> tuple:
-        return self.array.shape
+    def shape(self) -> Size:
+        """The size of each dimension, a tuple that prints as ``tinydl.Size([2, 3])``."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
         return self.array.ndim
 
     @property
-    def dtype(self) -> Any:
-        return self.array.dtype
+    def dtype(self) -> dtypes.dtype:
+        """The element type, e.g. ``tinydl.float32`` (equal to numpy's float32 too)."""
+        return dtypes.wrap(self.array.dtype)
 
     @property
     def device(self) -> str:
@@ -437,7 +440,8 @@ class Tensor:
         return self.grad_fn is None
 
     def size(self, dim: int | None = None) -> Any:
-        return self.array.shape if dim is None else self.array.shape[dim]
+        """The shape as a ``tinydl.Size``, or with ``dim`` the size of that one dimension."""
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     def numel(self) -> int:
         return int(self.array.size)
@@ -490,6 +494,13 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """Lets a one-element integer tensor index a list: ``classes[pred.argmax()]``."""
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index "
+                            f"(this one has dtype {self.array.dtype} and shape {tuple(self.array.shape)})")
+        return int(self.array.item())
+
     def __bool__(self) -> bool:
         if self.array.size != 1:
             raise RuntimeError(f"bool(): the truth value of a tensor with {self.array.size} "
@@ -504,22 +515,23 @@ class Tensor:
     __hash__ = object.__hash__  # == builds a tensor, so hash by identity
 
     def __format__(self, spec: str) -> str:
-        if self.array.ndim == 0 or self.array.size == 1:
+        """As PyTorch: a 0-d tensor formats as its number (f"{loss:.4f}"), any other as repr(x)."""
+        if self.array.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if not spec:
+            return repr(self)
+        raise TypeError(f"unsupported format string {spec!r} for a tensor of shape {tuple(self.array.shape)}: "
+                        "number formats apply to 0-d tensors (write f\"{x.item():...}\" for a one-element one)")
 
     def __repr__(self) -> str:
+        """As PyTorch prints: ``tensor([1.5000, 2.0000], requires_grad=True)`` (see set_printoptions)."""
         prefix = "tensor("
-        array = backend.to_device(self.array, "cpu")
-        if array.dtype.kind == "f" and array.size and not (array == array.round()).all():
-            body = backend.format_array(array, prefix, floatmode="fixed")
-        else:
-            body = backend.format_array(array, prefix, floatmode="maxprec")
+        body = backend.format_array(backend.to_device(self.array, "cpu"), prefix)
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
-        if array.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
-            extras.append(f"dtype=tinydl.{array.dtype}")
+        if self.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.dtype!r}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -661,8 +673,14 @@ def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
     """The chain rule over the whole graph; see :meth:`Tensor.backward`.
 
     With ``capture`` (``{id(tensor): None}``, from ``autograd.grad``) the gradients of those
-    tensors are stored there instead of being added into ``.grad``.
+    tensors are stored there instead of being added into ``.grad``. As in PyTorch, gradients
+    that come out inf or nan (sqrt'(0), 0/0) do so without NumPy's RuntimeWarning.
     """
+    with backend.quiet_floating_errors(backend.get_array_module(roots[0].array)):
+        _backpropagate(roots, root_grads, retain_graph, capture)
+
+
+def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, capture: dict | None) -> None:
     grads: dict = {}  # node -> d(root)/d(the tensor that node made), summed over all its uses
     for root, grad in zip(roots, root_grads):
         if root.grad_fn is None:  # a leaf: its gradient is the given one

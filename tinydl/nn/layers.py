@@ -36,7 +36,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        if isinstance(x, Tensor) and (x.ndim == 0 or x.shape[-1] != self.in_features):  # else linear's TypeError
             raise ValueError(f"{self!r}: expected input with {self.in_features} features in its last "
                              f"dimension, i.e. shape (N, {self.in_features}), got shape {tuple(x.shape)}")
         return F.linear(x, self.weight, self.bias)

@@ -10,6 +10,7 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
 from .elementwise import PYTHON_SCALARS, Operand, binary, float_only, promote, python_scalar, shape_of
 
 
@@ -102,11 +103,11 @@ class Clamp(Function):
 
 
 def relu(x: Tensor) -> Tensor:
-    return ReLU.apply(x)
+    return ReLU.apply(require_tensor("relu", x))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyReLU.apply(x, python_scalar(negative_slope))
+    return LeakyReLU.apply(require_tensor("leaky_relu", x), python_scalar(negative_slope))
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -120,7 +121,7 @@ def tanh(x: Tensor) -> Tensor:
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, python_scalar(min), python_scalar(max))  # np.float64 bounds keep x's dtype
+    return Clamp.apply(require_tensor("clamp", x), python_scalar(min), python_scalar(max))  # np.float64 bounds keep x's dtype
 
 
 # ------------------------------------------------------------ selection

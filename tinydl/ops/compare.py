@@ -20,7 +20,7 @@ def compare(op_name: str, a: Operand, b: Operand) -> Tensor:
         if "broadcast" in str(error):
             raise ValueError(f"{op_name}: shapes {shape_of(a)} and {shape_of(b)} cannot be broadcast together") from None
         raise
-    return Tensor(result)
+    return Tensor(backend.scalar_to_array(result))  # 0-d operands give a numpy.bool_: make it 0-d again
 
 
 _COMPARISONS = {
@@ -75,4 +75,4 @@ def logical_xor(a: Operand, b: Operand) -> Tensor:
 def logical_not(x: Tensor) -> Tensor:
     if x.dtype.kind not in "biu":
         raise TypeError(f"logical_not (~): expected a bool or integer tensor, got {x.dtype}")
-    return Tensor(~x.array)
+    return Tensor(backend.scalar_to_array(~x.array))

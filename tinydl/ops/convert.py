@@ -5,6 +5,7 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
 
 
 class Cast(Function):
@@ -66,3 +67,20 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     if dtype is not None:
         x = cast(x, dtype)
     return x
+
+
+class Clone(Function):
+    """y = a copy of x in new storage.   dL/dx = dL/dy."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        return grad_out
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:  # noqa: A002
+    """A copy of input with its own storage, still in the graph (gradients flow back to input)."""
+    return Clone.apply(require_tensor("clone", input))

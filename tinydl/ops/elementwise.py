@@ -11,6 +11,7 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from ..tensor import Context, Function, Tensor
+from .arguments import check_out, require_tensor, write_out
 from .convert import cast
 
 Operand = Any  # a Tensor or a Python number
@@ -184,29 +185,51 @@ class Neg(Function):
         return -grad_out
 
 
-def add(a: Operand, b: Operand) -> Tensor:
-    return binary(Add, "add", a, b)
+def _scaled(other: Operand, alpha: Any) -> Operand:
+    """alpha * other, for add's and sub's alpha=."""
+    return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
-def sub(a: Operand, b: Operand) -> Tensor:
-    return binary(Sub, "sub", a, b)
+def add(input: Operand, other: Operand, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """input + alpha * other, broadcasting; out= writes the result into an existing tensor."""
+    if out is not None:
+        check_out("add", out, input, other)
+    result = binary(Add, "add", input, other if alpha == 1 else _scaled(other, alpha))
+    return result if out is None else write_out("add", result, out)
 
 
-def mul(a: Operand, b: Operand) -> Tensor:
-    return binary(Mul, "mul", a, b)
+def sub(input: Operand, other: Operand, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """input - alpha * other, broadcasting; out= writes the result into an existing tensor."""
+    if out is not None:
+        check_out("sub", out, input, other)
+    result = binary(Sub, "sub", input, other if alpha == 1 else _scaled(other, alpha))
+    return result if out is None else write_out("sub", result, out)
 
 
-def div(a: Operand, b: Operand) -> Tensor:
+def mul(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    if out is not None:
+        check_out("mul", out, input, other)
+    result = binary(Mul, "mul", input, other)
+    return result if out is None else write_out("mul", result, out)
+
+
+def div(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """True division; integer tensors give float32, as in PyTorch (NumPy would say float64)."""
-    a, b = promote("div", a, b)
+    if out is not None:
+        check_out("div", out, input, other)
+    a, b = promote("div", input, other)
     tensor = a if isinstance(a, Tensor) else b
     if tensor.array.dtype.kind != "f":
         a, b = (cast(x, dtypes.DEFAULT_FLOAT) if isinstance(x, Tensor) else x for x in (a, b))
-    return binary(Div, "div", a, b)
+    result = binary(Div, "div", a, b)
+    return result if out is None else write_out("div", result, out)
 
 
-def pow(a: Operand, b: Operand) -> Tensor:  # noqa: A001  (PyTorch's name)
-    return binary(Pow, "pow", a, b)
+def pow(input: Operand, exponent: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A001,A002
+    if out is not None:
+        check_out("pow", out, input, exponent)
+    result = binary(Pow, "pow", input, exponent)
+    return result if out is None else write_out("pow", result, out)
 
 
 def neg(x: Tensor) -> Tensor:
@@ -283,8 +306,7 @@ class Abs(Function):
 
 def float_only(op_name: str, x: Tensor) -> Tensor:
     """Math functions of integer tensors give float32, as in PyTorch."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op_name}: expected a tensor, got {type(x).__name__}")
+    require_tensor(op_name, x)
     return x if x.array.dtype.kind == "f" else cast(x, dtypes.DEFAULT_FLOAT)
 
 

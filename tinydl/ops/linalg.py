@@ -4,6 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Context, Function, Tensor
+from .arguments import check_out, require_tensor, write_out
+from .elementwise import add, mul
+from .shape import reshape
 
 
 def _swap_last(x: Any) -> Any:
@@ -45,9 +48,8 @@ class MatMul(Function):
 
 def check_matmul_operands(op_name: str, a: Tensor, b: Tensor) -> None:
     """Raise a readable error unless ``a @ b`` is defined."""
-    for name, x in (("first", a), ("second", b)):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{op_name}: the {name} operand must be a tensor, got {type(x).__name__}")
+    for position, (name, x) in enumerate((("first", a), ("second", b)), start=1):
+        require_tensor(op_name, x, ("input", "other")[position - 1], position)
         if x.ndim == 0:
             raise ValueError(f"{op_name}: both operands need at least 1 dimension, the {name} is 0-d")
     if a.dtype != b.dtype:
@@ -60,11 +62,111 @@ def check_matmul_operands(op_name: str, a: Tensor, b: Tensor) -> None:
                          f"({'first' if b.ndim == 1 else 'second to last'} of the second) differ")
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
+def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product with NumPy's rules for 1-D and batched operands."""
-    check_matmul_operands("matmul", a, b)
+    check_matmul_operands("matmul", input, other)
+    if out is not None:
+        check_out("matmul", out, input, other)
     try:
-        return MatMul.apply(a, b)
+        result = MatMul.apply(input, other)
     except ValueError:
-        raise ValueError(f"matmul: batch dimensions of {tuple(a.shape)} and {tuple(b.shape)} "
+        raise ValueError(f"matmul: batch dimensions of {tuple(input.shape)} and {tuple(other.shape)} "
                          "cannot be broadcast together") from None
+    return result if out is None else write_out("matmul", result, out)
+
+
+# ------------------------------------------------------------ the fixed-shape products
+# PyTorch's mm, bmm, mv, dot and outer are matmul restricted to one pair of shapes,
+# so a wrong shape is an error naming what was expected, not a silent broadcast.
+def _require_dims(op_name: str, name: str, position: int, x: Any, ndim: int, what: str) -> Tensor:
+    x = require_tensor(op_name, x, name, position)
+    if x.ndim != ndim:
+        raise ValueError(f"{op_name}(): {name} must be {what} ({ndim}-D), got shape {tuple(x.shape)}")
+    return x
+
+
+def _same_dtype(op_name: str, a: Tensor, b: Tensor) -> None:
+    if a.array.dtype != b.array.dtype:
+        raise TypeError(f"{op_name}(): expected both operands to have the same dtype, got "
+                        f"{a.array.dtype} and {b.array.dtype}")
+
+
+def _product(op_name: str, a: Tensor, b: Tensor, out: Tensor | None) -> Tensor:
+    _same_dtype(op_name, a, b)
+    if out is not None:
+        check_out(op_name, out, a, b)
+    result = MatMul.apply(a, b)
+    return result if out is None else write_out(op_name, result, out)
+
+
+def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Matrix product of (n, m) and (m, p) -> (n, p); no broadcasting (see matmul for that)."""
+    input = _require_dims("mm", "input", 1, input, 2, "a matrix")
+    mat2 = _require_dims("mm", "mat2", 2, mat2, 2, "a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise ValueError(f"mm(): mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} "
+                         f"and {mat2.shape[0]}x{mat2.shape[1]})")
+    return _product("mm", input, mat2, out)
+
+
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p); equal batch sizes."""
+    input = _require_dims("bmm", "input", 1, input, 3, "a batch of matrices")
+    mat2 = _require_dims("bmm", "mat2", 2, mat2, 3, "a batch of matrices")
+    batch, _, inner = input.shape
+    if mat2.shape[0] != batch or mat2.shape[1] != inner:
+        raise ValueError(f"bmm(): expected mat2 of shape ({batch}, {inner}, p) to match input "
+                         f"{tuple(input.shape)}, got {tuple(mat2.shape)}")
+    return _product("bmm", input, mat2, out)
+
+
+def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Matrix-vector product of (n, m) and (m,) -> (n,)."""
+    input = _require_dims("mv", "input", 1, input, 2, "a matrix")
+    vec = _require_dims("mv", "vec", 2, vec, 1, "a vector")
+    if input.shape[1] != vec.shape[0]:
+        raise ValueError(f"mv(): input of shape {tuple(input.shape)} and vec of size {vec.shape[0]} "
+                         "cannot be multiplied")
+    return _product("mv", input, vec, out)
+
+
+def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Inner product of two 1-D tensors of equal size -> a 0-d tensor."""
+    input = _require_dims("dot", "input", 1, input, 1, "a vector")
+    tensor = _require_dims("dot", "tensor", 2, tensor, 1, "a vector")
+    if input.shape[0] != tensor.shape[0]:
+        raise ValueError(f"dot(): inconsistent sizes: input has {input.shape[0]} elements and tensor "
+                         f"has {tensor.shape[0]}")
+    return _product("dot", input, tensor, out)
+
+
+def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Outer product of (n,) and (m,) -> (n, m): result[i, j] = input[i] * vec2[j]."""
+    input = _require_dims("outer", "input", 1, input, 1, "a vector")
+    vec2 = _require_dims("outer", "vec2", 2, vec2, 1, "a vector")
+    # (n,) -> (n, 1) and (m,) -> (1, m): the product of a column and a row is the outer product
+    return _product("outer", reshape(input, (-1, 1)), reshape(vec2, (1, -1)), out)
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1,  # noqa: A002
+          out: Tensor | None = None) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), with input broadcastable to (n, p).
+
+    With beta = 0, input is ignored (nan and inf in it do not propagate), as in PyTorch.
+    """
+    input = require_tensor("addmm", input, "input", 1)
+    if out is not None:
+        check_out("addmm", out, input, mat1, mat2)
+    product = mm(mat1, mat2)  # checks mat1 (n, m) and mat2 (m, p)
+    product_shape = tuple(product.shape)
+    if input.ndim > 2 or any(size not in (1, want) for size, want in
+                              zip(reversed(input.shape), reversed(product_shape))):
+        raise ValueError(f"addmm(): input of shape {tuple(input.shape)} cannot be broadcast to the "
+                         f"product's shape {product_shape}")
+    if alpha != 1:
+        product = mul(product, alpha)
+    if beta == 0:
+        result = product  # already (n, p): input only had to broadcast to it
+    else:
+        result = add(product, input if beta == 1 else mul(input, beta))
+    return result if out is None else write_out("addmm", result, out)

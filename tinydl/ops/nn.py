@@ -10,6 +10,7 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
 from .reduce import normalize_dims, stable_logsumexp
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -49,6 +50,8 @@ class Linear(Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias, with input (..., in), weight (out, in), bias (out,)."""
+    require_tensor("linear", input, "input", 1)
+    require_tensor("linear", weight, "weight", 2)
     if input.ndim == 0 or weight.ndim != 2:
         raise ValueError(f"linear: expected input (..., in_features) and weight (out_features, "
                          f"in_features), got shapes {tuple(input.shape)} and {tuple(weight.shape)}")
@@ -113,6 +116,7 @@ class LogSoftmax(Function):
 
 
 def _softmax_axis(op_name: str, x: Tensor, dim: int | None) -> int:
+    require_tensor(op_name, x)
     if dim is None:
         raise TypeError(f"{op_name}: dim must be given (e.g. dim=1 for (N, C) logits)")
     if x.dtype.kind != "f":
@@ -202,6 +206,7 @@ def check_reduction(op_name: str, reduction: str) -> None:
 
 def _check_class_targets(op_name: str, scores: Tensor, target: Tensor) -> None:
     """(N, C) float scores and (N,) int64 labels in [0, C), or a readable error."""
+    require_tensor(op_name, scores)
     if not isinstance(target, Tensor):
         raise TypeError(f"{op_name}: target must be a tensor of class indices, got {type(target).__name__}")
     if scores.dtype.kind != "f":

@@ -1,7 +1,8 @@
 """Reductions along dimensions: sum, mean, max/min, var/std, logsumexp, softmax.
 
 ``dim`` is an int, a tuple of ints, or None (all dimensions); ``keepdim``
-keeps the reduced dimensions with size 1. A reduction's backward first
+keeps the reduced dimensions with size 1 (NumPy's ``axis=``/``keepdims=``
+are accepted too, as PyTorch accepts them). A reduction's backward first
 puts the removed dimensions back (``restore_dims``) so the gradient
 broadcasts against the input.
 """
@@ -14,6 +15,7 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.return_types as return_types
 from ..tensor import Context, Function, Tensor
+from .arguments import numpy_names
 from .convert import cast
 
 Dim = Any  # int | tuple[int, ...] | None
@@ -89,6 +91,7 @@ class Mean(Sum):
         return Sum.backward(ctx, grad_out / _count(ctx.shape, ctx.axes))
 
 
+@numpy_names
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all if None). Bool and integer tensors sum to int64, as PyTorch."""
     axes = normalize_dims("sum", dim, x.ndim)
@@ -97,6 +100,7 @@ def sum(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:  # noqa: A
     return Sum.apply(x, axes, keepdim)
 
 
+@numpy_names
 def mean(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (all if None). Floating-point tensors only, as PyTorch."""
     if x.dtype.kind != "f":
@@ -167,11 +171,13 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
     return result_type(values, Tensor(indices.astype("int64", copy=False)))
 
 
+@numpy_names
 def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
     """max(x): the largest element. max(x, dim): the named tuple (values, indices) along dim."""
     return _extreme("max", x, dim, keepdim, largest=True)
 
 
+@numpy_names
 def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
     """min(x): the smallest element. min(x, dim): the named tuple (values, indices) along dim."""
     return _extreme("min", x, dim, keepdim, largest=False)
@@ -192,11 +198,13 @@ def _arg_extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, larges
     return Tensor(xp.asarray(index, dtype="int64"))
 
 
+@numpy_names
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (flattened if dim is None). No gradient."""
     return _arg_extreme("argmax", x, dim, keepdim, largest=True)
 
 
+@numpy_names
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (flattened if dim is None). No gradient."""
     return _arg_extreme("argmin", x, dim, keepdim, largest=False)
@@ -272,6 +280,7 @@ def _correction(op_name: str, x: Tensor, unbiased: bool | None, correction: int 
     return correction
 
 
+@numpy_names
 def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
     """Variance over ``dim``; divides by n - 1 unless unbiased=False (or correction=0)."""
@@ -279,6 +288,7 @@ def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool 
                      keepdim)
 
 
+@numpy_names
 def std(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
     """Standard deviation: sqrt(var(...)) with the same arguments; gradient 0 where it is 0."""
@@ -323,6 +333,7 @@ class LogSumExp(Function):
             return grad * xp.exp(x - out_kept), None, None
 
 
+@numpy_names
 def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), finite even for logits of +-1e4."""
     return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.ndim), keepdim)

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
 from .reduce import is_numpy_int, normalize_dims
 
 
@@ -339,3 +340,8 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     except ValueError as error:
         raise ValueError(f"setitem: a value of shape {tuple(getattr(value, 'shape', ()))} cannot be written "
                          f"at index {index!r} of a tensor of shape {tuple(x.shape)} ({error})") from None
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    """The number of elements of input (the product of its shape)."""
+    return int(require_tensor("numel", input).array.size)

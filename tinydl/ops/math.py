@@ -1,0 +1,334 @@
+"""The rest of the elementwise math table: trigonometry, logs and powers, erf.
+
+Each op is one Function with its derivative under its forward. Integer and
+bool inputs become float32 first, as in PyTorch (``tinydl.sin(tinydl.arange(3))``
+is float32), except for ``square``, whose result is an integer anyway.
+Rounding and ``sign`` are in rounding.py.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import tinydl.backend as backend
+from ..tensor import Context, Function, Tensor
+from .arguments import require_tensor
+from .convert import cast
+from .elementwise import float_only
+from .special import erf_array
+
+
+# ------------------------------------------------------------ trigonometry
+class Sin(Function):
+    """y = sin x.   dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out * backend.get_array_module(x).cos(x)
+
+
+class Cos(Function):
+    """y = cos x.   dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return -grad_out * backend.get_array_module(x).sin(x)
+
+
+class Tan(Function):
+    """y = tan x.   dy/dx = 1 / cos^2 x = 1 + y^2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        out = backend.get_array_module(x).tan(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad_out * (1 + out * out)
+
+
+class Asin(Function):
+    """y = arcsin x  (|x| <= 1).   dy/dx = 1 / sqrt(1 - x^2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).arcsin(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out / backend.get_array_module(x).sqrt(1 - x * x)
+
+
+class Acos(Function):
+    """y = arccos x  (|x| <= 1).   dy/dx = -1 / sqrt(1 - x^2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).arccos(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return -grad_out / backend.get_array_module(x).sqrt(1 - x * x)
+
+
+class Atan(Function):
+    """y = arctan x.   dy/dx = 1 / (1 + x^2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).arctan(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out / (1 + x * x)
+
+
+class Sinh(Function):
+    """y = sinh x = (e^x - e^-x) / 2.   dy/dx = cosh x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).sinh(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out * backend.get_array_module(x).cosh(x)
+
+
+class Cosh(Function):
+    """y = cosh x = (e^x + e^-x) / 2.   dy/dx = sinh x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).cosh(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out * backend.get_array_module(x).sinh(x)
+
+
+# ------------------------------------------------------------ logs and exponentials
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x.   dy/dx = 1 / (1 + x)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out / (1 + x)
+
+
+class Expm1(Function):
+    """y = e^x - 1, accurate for tiny x.   dy/dx = e^x = y + 1."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        out = backend.get_array_module(x).expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad_out * (out + 1)
+
+
+class Log2(Function):
+    """y = log2 x = ln x / ln 2.   dy/dx = 1 / (x ln 2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).log2(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out / (x * math.log(2))
+
+
+class Log10(Function):
+    """y = log10 x = ln x / ln 10.   dy/dx = 1 / (x ln 10)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.get_array_module(x).log10(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out / (x * math.log(10))
+
+
+class Erf(Function):
+    """y = erf x = (2/sqrt(pi)) integral_0^x e^(-t^2) dt.   dy/dx = (2/sqrt(pi)) e^(-x^2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return erf_array(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out * (2 / math.sqrt(math.pi)) * backend.get_array_module(x).exp(-x * x)
+
+
+# ------------------------------------------------------------ powers
+class Reciprocal(Function):
+    """y = 1 / x.   dy/dx = -1 / x^2 = -y^2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        out = 1 / x
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return -grad_out * out * out
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x).   dy/dx = -1 / (2 x^(3/2)) = -y^3 / 2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        out = 1 / backend.get_array_module(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad_out * (-0.5 * out * out * out)
+
+
+class Square(Function):
+    """y = x^2.   dy/dx = 2x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_out * 2 * x
+
+
+# ------------------------------------------------------------ the functions users call
+def _nan_outside_domain(function: type, op_name: str, x: Any) -> Tensor:
+    """asin(2), log2(-1), 1/0: nan or inf without a NumPy warning, as PyTorch gives them."""
+    x = float_only(op_name, x)
+    with backend.quiet_floating_errors(backend.get_array_module(x.array)):
+        return function.apply(x)
+
+
+def sin(input: Tensor) -> Tensor:  # noqa: A002  (PyTorch's argument name)
+    return Sin.apply(float_only("sin", input))
+
+
+def cos(input: Tensor) -> Tensor:  # noqa: A002
+    return Cos.apply(float_only("cos", input))
+
+
+def tan(input: Tensor) -> Tensor:  # noqa: A002
+    return Tan.apply(float_only("tan", input))
+
+
+def asin(input: Tensor) -> Tensor:  # noqa: A002
+    """arcsin, nan outside [-1, 1] (as PyTorch)."""
+    return _nan_outside_domain(Asin, "asin", input)
+
+
+def acos(input: Tensor) -> Tensor:  # noqa: A002
+    """arccos, nan outside [-1, 1] (as PyTorch)."""
+    return _nan_outside_domain(Acos, "acos", input)
+
+
+def atan(input: Tensor) -> Tensor:  # noqa: A002
+    return Atan.apply(float_only("atan", input))
+
+
+def sinh(input: Tensor) -> Tensor:  # noqa: A002
+    return Sinh.apply(float_only("sinh", input))
+
+
+def cosh(input: Tensor) -> Tensor:  # noqa: A002
+    return Cosh.apply(float_only("cosh", input))
+
+
+def log1p(input: Tensor) -> Tensor:  # noqa: A002
+    return _nan_outside_domain(Log1p, "log1p", input)
+
+
+def expm1(input: Tensor) -> Tensor:  # noqa: A002
+    return Expm1.apply(float_only("expm1", input))
+
+
+def log2(input: Tensor) -> Tensor:  # noqa: A002
+    return _nan_outside_domain(Log2, "log2", input)
+
+
+def log10(input: Tensor) -> Tensor:  # noqa: A002
+    return _nan_outside_domain(Log10, "log10", input)
+
+
+def erf(input: Tensor) -> Tensor:  # noqa: A002
+    """The error function; 0.5 * (1 + erf(x / sqrt(2))) is the normal CDF that GELU uses."""
+    return Erf.apply(float_only("erf", input))
+
+
+def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / x (inf at 0); integer tensors give float32."""
+    return _nan_outside_domain(Reciprocal, "reciprocal", input)
+
+
+def rsqrt(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / sqrt(x); integer tensors give float32."""
+    return _nan_outside_domain(Rsqrt, "rsqrt", input)
+
+
+def square(input: Tensor) -> Tensor:  # noqa: A002
+    """x * x; integer tensors stay integer, bool becomes int64 (as PyTorch)."""
+    input = require_tensor("square", input)
+    if input.array.dtype.kind == "b":
+        input = cast(input, "int64")
+    return Square.apply(input)
+
+
+# PyTorch's NumPy-style aliases.
+arcsin, arccos, arctan = asin, acos, atan
