@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
+from .ops.shape import array_index
 from .tensor import Tensor, is_grad_enabled
 
 
@@ -113,8 +115,12 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     if self.requires_grad and is_grad_enabled():
         raise RuntimeError("setitem: assigning into a tensor that requires grad is not supported by "
                            "autograd; use tinydl.where(...) or assign under tinydl.no_grad()")
-    items = tuple(i.array if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
-    self.array[items] = value.array if isinstance(value, Tensor) else value
+    items = array_index(self, index, "setitem")
+    if isinstance(value, Tensor):
+        value = F.to_device(value, self.device).array
+    elif backend.is_ndarray(value):
+        value = backend.to_device(value, self.device)
+    self.array[items] = value
     self._bump_version()
 
 
