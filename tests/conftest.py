@@ -39,8 +39,8 @@ def pytest_report_header() -> str:
     if CUDA_KIND == "gpu":
         return "cuda: a real GPU through CuPy"
     if CUDA_KIND == "standin":
-        return (f"cuda: tests/strict_cupy.py, a CuPy stand-in on NumPy (no GPU here: {GPU_REASON}); "
-                "it checks the dispatch seam, not the GPU")
+        return (f"cuda: tests/strict_cupy.py, a CuPy stand-in on NumPy (no GPU here: "
+                f"{GPU_REASON.split(' (')[0]}); it checks the dispatch seam, not the GPU")
     return f"cuda: skipped ({GPU_REASON})"
 
 

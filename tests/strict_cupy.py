@@ -38,9 +38,11 @@ CuPy and NumPy" and the ``cupy.ndarray`` reference):
   sampling functions with CuPy's ``dtype=`` argument; ``cupyx.scatter_add``;
   ``cupy.get_array_module``; ``cupy.is_available``; ``cupy.cuda.is_available``,
   ``cupy.cuda.runtime.getDeviceCount`` / ``getDeviceProperties``.
-* ``numpy.*`` functions called on a device array raise ``TypeError``. (Stricter
-  than CuPy, which forwards some of them through ``__array_function__``:
-  tinydl must call the device module, so here that is an error.)
+* NumPy *ufuncs* called on a device array (``numpy.exp(x)``) run on the device,
+  as CuPy's ``__array_ufunc__`` makes them; other ``numpy.*`` functions
+  (``numpy.concatenate([x])``) raise ``TypeError``. (Stricter than CuPy, which
+  forwards some of them through ``__array_function__``: tinydl must call the
+  device module, so here that is an error.)
 
 Everything else in CuPy's namespace that tinydl might call (``cupy.exp``,
 ``cupy.zeros``, ``cupy.where``, ...) is NumPy's function of the same name,
@@ -262,6 +264,9 @@ def _unwrap(value: Any, sources: list) -> Any:
 def _wrap(value: Any, *sources: ndarray) -> Any:
     """Host results -> device arrays on the current device; a view keeps its source as .base."""
     if isinstance(value, numpy.ndarray):
+        for source in sources:
+            if value is source._host:  # astype(copy=False), reshape to the same shape ...: itself
+                return source
         array = _from_host(value, _current())
         if value.base is not None:
             for source in sources:

@@ -186,6 +186,9 @@ def default_device() -> Device:
     return Device(os.environ.get(DEFAULT_DEVICE_ENV, "cpu") or "cpu")
 
 
+get_default_device = default_device  # PyTorch's name
+
+
 def device_of(array: Any) -> Device:
     """The Device ("cpu" or "cuda:N") an ndarray lives on."""
     if isinstance(array, numpy.ndarray):
@@ -228,6 +231,18 @@ class OnDevice:
 
 
 _device_modules: dict[int, OnDevice] = {}
+
+
+def make_current(device: Device) -> None:
+    """Make a normalised "cuda:N" CuPy's current GPU."""
+    _cupy.cuda.Device(device.index).use()
+
+
+def device_scope(array: Any) -> Any:
+    """A context in which CuPy's current GPU is the one ``array`` lives on (nothing for numpy)."""
+    if isinstance(array, numpy.ndarray):
+        return contextlib.nullcontext()
+    return _cupy.cuda.Device(array.device.id)
 
 
 def get_array_module(array: Any) -> ModuleType:

@@ -96,12 +96,12 @@ def full(size: Shape, fill_value: Any, dtype: Any = None, device: Any = None,
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+    return _make(xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+    return _make(xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def _like(other: Tensor, dtype: Any, device: Any) -> tuple:
@@ -132,7 +132,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, int) for v in (start, end, step))
-        dtype = dtypes.DEFAULT_INT if is_int else dtypes.DEFAULT_FLOAT
+        dtype = dtypes.DEFAULT_INT if is_int else dtypes.get_default_dtype()
     xp = backend.module_for_device(backend.normalize_device(device))
     return _make(xp.arange(start, end, step, dtype=backend.as_numpy_dtype(dtype)), requires_grad)
 
@@ -140,27 +140,27 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+    return _make(xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.get_default_dtype())),
                  requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+    return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1) (seed with tinydl.manual_seed)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype())),
                  requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples (seed with tinydl.manual_seed)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype())),
                  requires_grad)
 
 

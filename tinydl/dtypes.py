@@ -26,8 +26,28 @@ int64 = numpy.dtype("int64")
 uint8 = numpy.dtype("uint8")
 bool_ = numpy.dtype("bool")
 
-DEFAULT_FLOAT = float32
+DEFAULT_FLOAT = float32  # the default float dtype at start-up; set_default_dtype changes it
 DEFAULT_INT = int64
+_default_float = DEFAULT_FLOAT
+
+
+def get_default_dtype() -> numpy.dtype:
+    """The dtype of new float tensors: float32 unless set_default_dtype changed it."""
+    return _default_float
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make ``dtype`` (float32 or float64, as in PyTorch) the dtype of new float tensors.
+
+    It is what ``tensor([1.5])``, ``zeros``, ``randn``, ``nn.Linear`` and an
+    integer tensor times a Python float give. Tensors already made keep theirs.
+    """
+    global _default_float
+    chosen = numpy.dtype(dtype)
+    if chosen not in (float32, float64):
+        raise TypeError(f"set_default_dtype: only floating-point types float32 and float64 are "
+                        f"supported as the default type, got {chosen}")
+    _default_float = chosen
 
 # Category order: bool < integer < floating. Complex numbers are not supported.
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -60,7 +80,6 @@ def scalar_category(value: Any) -> int:
     raise TypeError(f"expected a tensor or a Python number, got {type(value).__name__}")
 
 
-_DEFAULT_FOR_CATEGORY = {_BOOL: bool_, _INT: DEFAULT_INT, _FLOAT: DEFAULT_FLOAT}
 
 
 def result_dtype(dtypes_with_ndim: list[tuple[numpy.dtype, int]], scalars: list[Any]) -> numpy.dtype:
@@ -79,7 +98,7 @@ def result_dtype(dtypes_with_ndim: list[tuple[numpy.dtype, int]], scalars: list[
             for dtype in candidates[1:]:
                 result = numpy.promote_types(result, dtype)
             return result
-    return _DEFAULT_FOR_CATEGORY[top]
+    return {_BOOL: bool_, _INT: DEFAULT_INT, _FLOAT: _default_float}[top]
 
 
 def can_store(source: numpy.dtype, target: numpy.dtype) -> bool:
@@ -94,7 +113,7 @@ def can_store(source: numpy.dtype, target: numpy.dtype) -> bool:
 def python_data_dtype(array: numpy.ndarray) -> numpy.dtype:
     """The dtype PyTorch gives data built from Python lists/numbers: float32, int64 or bool."""
     if array.dtype.kind == "f":
-        return DEFAULT_FLOAT
+        return _default_float
     if array.dtype.kind in "iu":
         return DEFAULT_INT
     if array.dtype.kind == "b":

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
-from .ops.shape import array_index
+from .ops.shape import array_index, out_of_range
 from .tensor import Tensor, is_grad_enabled
 
 
@@ -120,7 +120,10 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         value = F.to_device(value, self.device).array
     elif backend.is_ndarray(value):
         value = backend.to_device(value, self.device)
-    self.array[items] = value
+    try:
+        self.array[items] = value
+    except IndexError as error:
+        raise out_of_range("setitem", index, self, error) from None
     self._bump_version()
 
 

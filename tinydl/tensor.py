@@ -173,7 +173,11 @@ class Function:
 
         record = any_requires_grad and _grad_enabled
         ctx = Context(cls, tuple(inputs) if record else None)
-        output = cls.forward(ctx, *arrays)
+        if first_array is None or type(first_array) is backend.NUMPY_ARRAY:
+            output = cls.forward(ctx, *arrays)
+        else:  # CuPy computes on its *current* GPU: make that the inputs' GPU
+            with backend.device_scope(first_array):
+                output = cls.forward(ctx, *arrays)
         if type(output) is not backend.NUMPY_ARRAY:  # rare: a numpy scalar, a cupy array, a mistake
             checked = backend.scalar_to_array(output)
             if checked is None:
@@ -283,7 +287,9 @@ class Tensor:
         return self.array.dtype
 
     @property
-    def device(self) -> str:
+    def device(self) -> backend.Device:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``;
+        it compares equal to the strings "cpu" / "cuda:0" and prints as them."""
         return backend.device_of(self.array)
 
     @property

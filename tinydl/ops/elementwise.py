@@ -170,7 +170,7 @@ def div(a: Operand, b: Operand) -> Tensor:
     a, b = promote("div", a, b)
     tensor = a if isinstance(a, Tensor) else b
     if tensor.array.dtype.kind != "f":
-        a, b = (cast(x, dtypes.DEFAULT_FLOAT) if isinstance(x, Tensor) else x for x in (a, b))
+        a, b = (cast(x, dtypes.get_default_dtype()) if isinstance(x, Tensor) else x for x in (a, b))
     return binary(Div, "div", a, b)
 
 
@@ -245,7 +245,7 @@ def float_only(op_name: str, x: Tensor) -> Tensor:
     """Math functions of integer tensors give float32, as in PyTorch."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op_name}: expected a tensor, got {type(x).__name__}")
-    return x if x.array.dtype.kind == "f" else cast(x, dtypes.DEFAULT_FLOAT)
+    return x if x.array.dtype.kind == "f" else cast(x, dtypes.get_default_dtype())
 
 
 def exp(x: Tensor) -> Tensor:

@@ -293,11 +293,12 @@ def array_index(x: Tensor, index: Any, op_name: str) -> tuple:
     try:
         backend.check_indices_in_bounds(x.array, normalized)
     except IndexError as error:
-        raise _out_of_range(op_name, index, x, error) from None
+        raise out_of_range(op_name, index, x, error) from None
     return normalized
 
 
-def _out_of_range(op_name: str, index: Any, x: Tensor, error: Exception) -> IndexError:
+def out_of_range(op_name: str, index: Any, x: Tensor, error: Exception) -> IndexError:
+    """The IndexError for ``x[index]``, the same on every device (``error`` is NumPy's words)."""
     return IndexError(f"{op_name}: index {index!r} is out of range for a tensor of shape "
                       f"{tuple(x.shape)} ({error})")
 
@@ -308,4 +309,4 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     try:
         return GetItem.apply(x, normalized)
     except IndexError as error:
-        raise _out_of_range("getitem", index, x, error) from None
+        raise out_of_range("getitem", index, x, error) from None
