@@ -57,6 +57,14 @@ def device(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def cuda() -> str:
+    """"cuda" (a real GPU or the stand-in), for tests whose cpu half is tested elsewhere."""
+    if CUDA_REASON is not None:
+        pytest.skip(f"cuda: {CUDA_REASON}")
+    return "cuda"
+
+
+@pytest.fixture
 def no_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on a machine without CuPy: tinydl's cached import of cupy is replaced by a failure."""
     monkeypatch.setattr(tinydl.backend, "_cupy_checked", True)

@@ -148,9 +148,7 @@ def restore_current_gpu():
         tinydl.cuda.set_device(0)
 
 
-def test_a_gpu_that_does_not_exist_is_a_clear_error(device):
-    if device == "cpu":
-        pytest.skip("cuda only")
+def test_a_gpu_that_does_not_exist_is_a_clear_error(cuda):
     count = tinydl.cuda.device_count()
     with pytest.raises(tinydl.DeviceError, match=f"'cuda:{count}' requested but only {count} GPU"):
         tinydl.zeros(1, device=f"cuda:{count}")
@@ -187,3 +185,38 @@ def test_cuda_install_hints_name_this_projects_extra_or_cupy(no_cuda):
     assert 'pip install -e ".[cuda12]"' in reason and "pip install cupy-cuda12x" in reason
     assert "tinydl[" not in reason and "tinydl-edu[" not in reason
     assert backend.cuda_device_count() == 0 and np.asarray(tinydl.ones(1)).tolist() == [1.0]
+
+
+@needs_two_gpus
+def test_optimizers_init_loading_and_loaders_work_on_the_second_gpu(tmp_path):
+    """Everything but backward follows the tensors' GPU (backward: tinydl.cuda.set_device, see above)."""
+    model = nn.Sequential(nn.Linear(3, 4, device="cuda:1"), nn.Dropout(0.5), nn.Linear(4, 2)).to("cuda:1")
+    nn.init.normal_(model[0].weight, 0.0, 0.1)
+    out = model(tinydl.randn(5, 3, device="cuda:1"))
+    assert out.device == "cuda:1"
+    for p in model.parameters():
+        p.grad = tinydl.ones_like(p)
+    for optimizer in (tinydl.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+                      tinydl.optim.Adam(model.parameters())):
+        optimizer.step()
+        tinydl.save(optimizer.state_dict(), tmp_path / "o.npz")
+        optimizer.load_state_dict(tinydl.load(tmp_path / "o.npz", map_location="cpu"))
+        optimizer.step()
+    model.zero_grad(set_to_none=False)
+    tinydl.save(model.state_dict(), tmp_path / "m.npz")
+    model.load_state_dict(tinydl.load(tmp_path / "m.npz", map_location="cpu"))
+    with tinydl.no_grad():
+        model[0].bias[0] = 5.0
+        model[0].bias.fill_(1.0)
+    data = tinydl.utils.data.TensorDataset(tinydl.randn(6, 3, device="cuda:1"), tinydl.arange(6, device="cuda:1"))
+    batches = list(tinydl.utils.data.DataLoader(data, batch_size=4, shuffle=True))
+    assert all(t.array.device.id == 1 for batch in batches for t in batch)
+    assert all(t.array.device.id == 1 for t in [*model.parameters(), *(p.grad for p in model.parameters())])
+
+
+def test_manual_seed_seeds_every_gpu(cuda):
+    for index in range(tinydl.cuda.device_count()):
+        tinydl.manual_seed(7)
+        first = tinydl.randn(3, device=f"cuda:{index}").tolist()
+        tinydl.manual_seed(7)
+        assert tinydl.randn(3, device=f"cuda:{index}").tolist() == first

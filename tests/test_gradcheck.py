@@ -108,3 +108,17 @@ def test_input_made_by_an_op_is_checked():
     assert tinydl.gradcheck(lambda t: t.exp(), [x.double()])
     with pytest.raises(tinydl.GradcheckError):
         tinydl.gradcheck(WrongSquare.apply, [x.double()])
+
+
+# ------------------------------------------------- gradcheck on cuda (a GPU, or the CuPy stand-in in CI)
+def test_gradcheck_on_cuda_passes_and_reports_like_on_cpu(cuda):
+    x = leaf(np.array([[1.0, 2.0], [3.0, 4.0]]), device=cuda)
+    assert tinydl.gradcheck(lambda t: (t.tanh() * t).sum(1), [x])
+    assert tinydl.gradcheck(tinydl.nn.Linear(2, 3).double().to(cuda), [x])
+    with pytest.raises(tinydl.GradcheckError, match=r"gradient of input 0 \(shape \(2, 2\)\) is wrong at element \(0, 1\)"):
+        tinydl.gradcheck(WrongSquare.apply, [x])
+    big = leaf(np.linspace(1, 2, 3000), device=cuda)
+    assert tinydl.gradcheck(lambda t: (t * t).sum(), [big])
+    with pytest.raises(tinydl.GradcheckError, match="random directions"):
+        tinydl.gradcheck(WrongSquare.apply, [big])
+    assert x.device.type == "cuda" and x.grad is None  # inputs left as they were

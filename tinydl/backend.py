@@ -321,8 +321,9 @@ def manual_seed(seed: int) -> None:
     """Seed the random generators of both backends."""
     global _cpu_generator
     _cpu_generator = numpy.random.default_rng(seed)
-    if cuda_is_available():
-        _cupy.random.seed(seed)
+    for index in range(cuda_device_count()):  # CuPy keeps one generator per GPU
+        with _cupy.cuda.Device(index):
+            _cupy.random.seed(seed)
 
 
 def random_source(xp: ModuleType) -> Any:

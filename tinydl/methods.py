@@ -80,7 +80,8 @@ def _store(self: Tensor, values: Any, name: str) -> Tensor:
                             f"in place in a {self.dtype} tensor")
         values = F.to_device(values, self.device).array
     try:
-        self.array[...] = values
+        with backend.device_scope(self.array):  # CuPy writes on its current GPU: make it self's
+            self.array[...] = values
         self._bump_version()
     except ValueError:
         raise ValueError(f"{name}: a value of shape {tuple(getattr(values, 'shape', ()))} does not fit "
@@ -121,7 +122,8 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     elif backend.is_ndarray(value):
         value = backend.to_device(value, self.device)
     try:
-        self.array[items] = value
+        with backend.device_scope(self.array):
+            self.array[items] = value
     except IndexError as error:
         raise out_of_range("setitem", index, self, error) from None
     self._bump_version()
