@@ -55,7 +55,8 @@ def train_perceptron(x: np.ndarray, labels: np.ndarray, epochs: int, seed: int, 
         if mistakes == 0:
             converged_epoch = epoch
             break
-    return {"weights": weights.cpu().numpy(), "best_weights": best_weights.cpu().numpy(), "converged_epoch": converged_epoch,
+    return {"weights": weights.cpu().numpy(), "best_weights": best_weights.cpu().numpy(),
+            "converged_epoch": converged_epoch,
             "updates": updates, "best_accuracy": best_accuracy, "epochs_run": epoch}
 
 

@@ -125,7 +125,8 @@ class ndarray:  # noqa: N801  (CuPy's name)
     def device(self) -> Device:
         return Device(self._device_id)
 
-    def get(self, stream: Any = None, order: str = "C", out: Any = None, blocking: bool = True) -> numpy.ndarray:
+    def get(self, stream: Any = None, order: str = "C", out: Any = None,
+            blocking: bool = True) -> numpy.ndarray:
         """A copy in host memory (the only way out, with cupy.asnumpy)."""
         if out is not None:
             out[...] = self._host
@@ -251,7 +252,8 @@ def _unwrap(value: Any, sources: list) -> Any:
     if isinstance(value, ndarray):
         if value._device_id != _current():
             raise ValueError(f"The device where the array resides ({value._device_id}) is different from "
-                             f"the current device ({_current()}). Peer access is unavailable between these devices.")
+                             f"the current device ({_current()}). "
+                             "Peer access is unavailable between these devices.")
         sources.append(value)
         return value._host
     if isinstance(value, numpy.ndarray):
@@ -307,7 +309,8 @@ def _wrap_indices(array: ndarray, index: Any) -> Any:
         if item is Ellipsis:
             axis += array.ndim - consumed
         elif item is not None:
-            if isinstance(item, ndarray) and item.dtype.kind in "iu" and axis < array.ndim and array.shape[axis]:
+            is_integer_array = isinstance(item, ndarray) and item.dtype.kind in "iu"
+            if is_integer_array and axis < array.ndim and array.shape[axis]:
                 item = item % array.shape[axis]
             axis += item.ndim if isinstance(item, ndarray) and item.dtype.kind == "b" else 1
         result.append(item)
@@ -329,7 +332,8 @@ def array(obj: Any, dtype: Any = None, copy: bool = True, order: str = "K", subo
     if isinstance(obj, ndarray):
         host = numpy.array(obj._host, dtype=dtype, copy=True, order=order, ndmin=ndmin)
     else:
-        host = numpy.array(_refuse_device_arrays_inside(obj), dtype=dtype, copy=True, order=order, ndmin=ndmin)
+        host = numpy.array(_refuse_device_arrays_inside(obj), dtype=dtype, copy=True, order=order,
+                           ndmin=ndmin)
     return _from_host(host, _current())
 
 
@@ -432,9 +436,19 @@ random = types.ModuleType("cupy.random", "cupy.random: sampling on the current d
 random.RandomState = RandomState
 random.get_random_state = get_random_state
 random.seed = _seed
+
+
+def _on_current_state(name: str) -> Any:
+    """cupy.random.uniform(...) is the current device's RandomState().uniform(...)."""
+    def sample(*args: Any, **kwargs: Any) -> ndarray:
+        return getattr(get_random_state(), name)(*args, **kwargs)
+    sample.__name__ = name
+    return sample
+
+
 for _name in ("uniform", "random_sample", "rand", "standard_normal", "randn", "normal", "randint",
               "permutation", "binomial"):
-    setattr(random, _name, (lambda name: lambda *args, **kwargs: getattr(get_random_state(), name)(*args, **kwargs))(_name))
+    setattr(random, _name, _on_current_state(_name))
 random.random = random.random_sample
 
 

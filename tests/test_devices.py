@@ -98,9 +98,9 @@ def test_set_default_dtype_float64_is_honoured_everywhere(restore_defaults):
     assert tinydl.get_default_dtype() == tinydl.float32
     tinydl.set_default_dtype(tinydl.float64)
     assert tinydl.get_default_dtype() == tinydl.float64
-    made = [tinydl.zeros(2), tinydl.randn(2), tinydl.rand(2), tinydl.tensor([1.5]), tinydl.arange(0.0, 1.0, 0.5),
-            tinydl.full((1,), 2.5), tinydl.linspace(0, 1, 3), nn.Linear(2, 2).weight, tinydl.tensor([1, 2]) / 2,
-            tinydl.tensor([1, 2]) * 0.5]
+    made = [tinydl.zeros(2), tinydl.randn(2), tinydl.rand(2), tinydl.tensor([1.5]),
+            tinydl.arange(0.0, 1.0, 0.5), tinydl.full((1,), 2.5), tinydl.linspace(0, 1, 3),
+            nn.Linear(2, 2).weight, tinydl.tensor([1, 2]) / 2, tinydl.tensor([1, 2]) * 0.5]
     assert [t.dtype for t in made] == [tinydl.float64] * len(made)
     assert tinydl.tensor([1, 2]).dtype == tinydl.int64          # integers are not affected
     assert tinydl.FloatTensor([1.0]).dtype == tinydl.float32     # nor the legacy float32 constructor
@@ -115,7 +115,8 @@ def test_set_default_dtype_accepts_only_float32_and_float64(dtype, restore_defau
 
 
 # ------------------------------------------------------------- several GPUs
-needs_two_gpus = pytest.mark.skipif(tinydl.cuda.device_count() < 2, reason="needs two GPUs (or the stand-in's two)")
+needs_two_gpus = pytest.mark.skipif(tinydl.cuda.device_count() < 2,
+                                    reason="needs two GPUs (or the stand-in's two)")
 
 
 @needs_two_gpus
@@ -159,7 +160,8 @@ def test_a_gpu_that_does_not_exist_is_a_clear_error(cuda):
                                         ((0, -5), -5)])
 def test_out_of_range_indices_raise_the_same_error_on_every_device(device, index, bad):
     """CuPy wraps integer-array indices around silently; tinydl checks them first."""
-    x = tinydl.arange(6, device=device).reshape(2, 3) if isinstance(index, tuple) else tinydl.arange(3, device=device)
+    x = tinydl.arange(6, device=device).reshape(2, 3) if isinstance(index, tuple) else \
+        tinydl.arange(3, device=device)
     axis, size = (1, 3) if isinstance(index, tuple) else (0, 3)
     expected = (f"getitem: index {index!r} is out of range for a tensor of shape {tuple(x.shape)} "
                 f"(index {bad} is out of bounds for axis {axis} with size {size})")
@@ -208,7 +210,8 @@ def test_optimizers_init_loading_and_loaders_work_on_the_second_gpu(tmp_path):
     with tinydl.no_grad():
         model[0].bias[0] = 5.0
         model[0].bias.fill_(1.0)
-    data = tinydl.utils.data.TensorDataset(tinydl.randn(6, 3, device="cuda:1"), tinydl.arange(6, device="cuda:1"))
+    data = tinydl.utils.data.TensorDataset(tinydl.randn(6, 3, device="cuda:1"),
+                                           tinydl.arange(6, device="cuda:1"))
     batches = list(tinydl.utils.data.DataLoader(data, batch_size=4, shuffle=True))
     assert all(t.array.device.id == 1 for batch in batches for t in batch)
     assert all(t.array.device.id == 1 for t in [*model.parameters(), *(p.grad for p in model.parameters())])

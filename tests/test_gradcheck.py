@@ -115,7 +115,8 @@ def test_gradcheck_on_cuda_passes_and_reports_like_on_cpu(cuda):
     x = leaf(np.array([[1.0, 2.0], [3.0, 4.0]]), device=cuda)
     assert tinydl.gradcheck(lambda t: (t.tanh() * t).sum(1), [x])
     assert tinydl.gradcheck(tinydl.nn.Linear(2, 3).double().to(cuda), [x])
-    with pytest.raises(tinydl.GradcheckError, match=r"gradient of input 0 \(shape \(2, 2\)\) is wrong at element \(0, 1\)"):
+    wrong_at_0_1 = r"gradient of input 0 \(shape \(2, 2\)\) is wrong at element \(0, 1\)"
+    with pytest.raises(tinydl.GradcheckError, match=wrong_at_0_1):
         tinydl.gradcheck(WrongSquare.apply, [x])
     big = leaf(np.linspace(1, 2, 3000), device=cuda)
     assert tinydl.gradcheck(lambda t: (t * t).sum(), [big])

@@ -171,7 +171,8 @@ def test_checkpoints_saved_on_cuda_load_on_cpu_and_back(cuda, tmp_path):
     for got, want in zip(cpu_model.parameters(), expected):
         np.testing.assert_array_equal(got.detach().numpy(), want)
 
-    tinydl.save({"model": cpu_model.state_dict(), "optimizer": cpu_optimizer.state_dict()}, tmp_path / "cpu.npz")
+    tinydl.save({"model": cpu_model.state_dict(), "optimizer": cpu_optimizer.state_dict()},
+                tmp_path / "cpu.npz")
     back = tinydl.load(tmp_path / "cpu.npz", map_location=tinydl.device(cuda))
     model.load_state_dict(back["model"])
     optimizer.load_state_dict(back["optimizer"])

@@ -20,7 +20,8 @@ import numpy
 DEFAULT_DEVICE_ENV = "TINYDL_DEVICE"
 # What to run when CuPy is missing: this project's extra from a checkout, or CuPy itself.
 CUPY_INSTALL_HINT = ('pip install -e ".[cuda12]" in a tinydl checkout, or pip install cupy-cuda12x '
-                     "(cuda13 / cupy-cuda13x for a CUDA 13 driver; nvidia-smi shows the driver's CUDA version)")
+                     "(cuda13 / cupy-cuda13x for a CUDA 13 driver; "
+                     "nvidia-smi shows the driver's CUDA version)")
 
 NUMPY_ARRAY = numpy.ndarray
 
@@ -93,7 +94,8 @@ class Device(str):
         if isinstance(type, int) and not isinstance(type, bool) and index is None:
             type, index = "cuda", type  # PyTorch: device(0) is cuda:0
         if not isinstance(type, str):
-            raise TypeError(f"device(): expected a string such as 'cpu' or 'cuda:0', got {builtins_type(type).__name__}")
+            raise TypeError(f"device(): expected a string such as 'cpu' or 'cuda:0', "
+                            f"got {builtins_type(type).__name__}")
         name = type.strip().lower()
         kind, _, index_text = name.partition(":")
         if index_text:
