@@ -19,8 +19,11 @@ CuPy and NumPy" and the ``cupy.ndarray`` reference):
   raise ``TypeError: Implicit conversion to a NumPy array is not allowed...``;
   data reaches the host only through ``x.get()`` / ``cupy.asnumpy(x)`` (and the
   methods CuPy defines through them: ``item``, ``tolist``, ``float(x)``,
-  ``int(x)``, ``bool(x)``, ``repr``, ``format`` - which follow NumPy's rules
-  for the host copy, so ``float(x)`` of more than one element is a TypeError).
+  ``int(x)``, ``bool(x)``, ``repr``, ``format``). CuPy's ``float(x)`` is
+  ``float(x.get())``, so NumPy's rule for the host copy decides: a 0-d array
+  converts, more than one element is a TypeError, and a 1-element array of
+  ndim > 0 gets whatever the installed NumPy does with it (2.4: TypeError;
+  older releases: a DeprecationWarning).
 * An op mixing a device array with a ``numpy.ndarray`` (``x + host``,
   ``host + x``, ``cupy.add(x, host)``, ``x[i] = host``) raises ``TypeError``
   (CuPy: "Unsupported type"). Python and NumPy *scalars* mix fine, as in CuPy.
@@ -43,6 +46,11 @@ CuPy and NumPy" and the ``cupy.ndarray`` reference):
   (``numpy.concatenate([x])``) raise ``TypeError``. (Stricter than CuPy, which
   forwards some of them through ``__array_function__``: tinydl must call the
   device module, so here that is an error.)
+
+Not reproduced: CuPy's own kernels and their rounding, dtype rules where CuPy
+differs from NumPy (float-to-int casts of negative or infinite values),
+asynchronous execution, streams, memory pools, peer access, and CuPy's refusal
+of Python lists as ufunc arguments (``cupy.add(x, [1, 2])``).
 
 Everything else in CuPy's namespace that tinydl might call (``cupy.exp``,
 ``cupy.zeros``, ``cupy.where``, ...) is NumPy's function of the same name,

@@ -54,3 +54,10 @@ def test_the_cuda_contender_agrees_with_the_floor_and_stays_on_the_device(cuda):
     assert engine.dtypes() == {"float32"}
     assert all(p.device.type == "cuda" for p in engine.model.parameters())
     run._synchronizer(engine)()  # waits on the GPU (cupy.cuda.Device().synchronize)
+
+
+def test_the_backend_sweep_runs_its_cuda_half(cuda):
+    """benchmarks/backends.py times a cuda step the same way as a cpu one (no timing is asserted)."""
+    from benchmarks import backends
+
+    assert backends.step_time_ms(cuda, batch=4, width=8, min_seconds=0.0) > 0

@@ -90,6 +90,10 @@ def test_set_default_device_is_used_by_factories_and_layers(device, restore_defa
     made = [tinydl.zeros(2), tinydl.ones(2), tinydl.randn(2), tinydl.rand(2), tinydl.arange(3),
             tinydl.tensor([1.0]), tinydl.full((2,), 1.5), tinydl.eye(2), nn.Linear(2, 2).weight]
     assert all(t.device.type == device for t in made)
+    host_data = np.ones(2, dtype=np.float32)
+    assert tinydl.tensor(host_data).device.type == device and tinydl.as_tensor(host_data).device.type == device
+    on_cpu = tinydl.ones(2, device="cpu")
+    assert tinydl.tensor(on_cpu).device == "cpu" and tinydl.as_tensor(on_cpu) is on_cpu  # tensors stay put
     tinydl.set_default_device(None)
     assert tinydl.zeros(1).device == "cpu"
 
@@ -215,6 +219,8 @@ def test_optimizers_init_loading_and_loaders_work_on_the_second_gpu(tmp_path):
     batches = list(tinydl.utils.data.DataLoader(data, batch_size=4, shuffle=True))
     assert all(t.array.device.id == 1 for batch in batches for t in batch)
     assert all(t.array.device.id == 1 for t in [*model.parameters(), *(p.grad for p in model.parameters())])
+    copies = [tinydl.tensor(out), tinydl.tensor(out, dtype=tinydl.float64), out.double(), out.to("cuda:0").cpu()]
+    assert [t.array.device.id if t.device != "cpu" else "cpu" for t in copies] == [1, 1, 1, "cpu"]
 
 
 def test_manual_seed_seeds_every_gpu(cuda):

@@ -48,6 +48,13 @@ def test_python_number_conversion_follows_numpy_on_the_host_copy():
         float(cupy.asarray([1.0, 2.0]))
     assert float(cupy.asarray(2.5)) == 2.5 and int(cupy.asarray(3)) == 3
     assert cupy.asarray([4.0]).item() == 4.0
+    try:                                    # 1 element, ndim 1: whatever NumPy says (CuPy asks it)
+        expected = float(np.array([4.0]))
+    except TypeError:
+        with pytest.raises(TypeError):
+            float(cupy.asarray([4.0]))
+    else:
+        assert float(cupy.asarray([4.0])) == expected
 
 
 def test_reductions_return_0d_device_arrays_and_views_keep_their_base():
@@ -148,3 +155,25 @@ def test_host_data_meets_a_cuda_tensor_only_through_an_explicit_move():
     x[0] = np.float32(5.0)                       # a numpy scalar is a number: allowed
     x[1:] = np.array([6.0, 7.0])                 # a numpy array is moved to the device first
     assert x.tolist() == [5.0, 6.0, 7.0] and type(x.array) is strict_cupy.ndarray
+
+
+def test_an_op_that_assumes_numpy_fails_on_cuda_as_it_would_on_a_gpu():
+    """The stand-in's point: a forward written with numpy instead of the device module is caught."""
+    class HostExp(tinydl.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return np.exp(np.asarray(x))   # wrong: numpy on device data
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out
+
+    assert HostExp.apply(tinydl.ones(2)).shape == (2,)     # numpy data: unnoticed on cpu
+    with pytest.raises(TypeError, match="Implicit conversion to a NumPy array is not allowed"):
+        HostExp.apply(tinydl.ones(2, device="cuda"))
+
+
+def test_device_counts_and_the_current_gpu_come_from_cupy():
+    assert tinydl.cuda.is_available() and tinydl.cuda.device_count() == strict_cupy.DEVICE_COUNT == 2
+    assert tinydl.cuda.current_device() == 0 and tinydl.device("cuda") != "cuda:0"
+    assert tinydl.zeros(1, device="cuda").device == "cuda:0"

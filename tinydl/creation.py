@@ -35,13 +35,18 @@ def _make(array: Any, requires_grad: bool) -> Tensor:
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, ndarray or Tensor)."""
+    # A Tensor or GPU array stays where it is unless device= says otherwise; host data goes to the
+    # default device (set_default_device), as in PyTorch.
+    stays = isinstance(data, Tensor) or backend.is_ndarray(data) and backend.device_of(data) != "cpu"
     if isinstance(data, Tensor):
         data = data.array
     if backend.is_ndarray(data):
-        source_device = backend.device_of(data)
-        target = backend.normalize_device(device if device is not None else source_device)
+        if device is None and stays:
+            device = backend.device_of(data)
+        target = backend.normalize_device(device)
         array = backend.to_device(data, target)
-        array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
+        with backend.device_scope(array):  # CuPy copies on its current GPU: the target
+            array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
         return _make(array, requires_grad)
     host = backend.host_array(data)
     if not backend.is_numpy_scalar(data):  # numpy scalars keep their dtype, Python data does not
@@ -56,7 +61,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like tensor(), but shares memory with a Tensor or ndarray when it can."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    if backend.is_ndarray(data) and dtype is None and device is None:
+    if backend.is_ndarray(data) and dtype is None and device is None and (
+            backend.device_of(data) != "cpu" or backend.default_device() == "cpu"):
         return Tensor(data)
     return tensor(data, dtype=dtype, device=device)
 
