@@ -26,7 +26,8 @@ CuPy and NumPy" and the ``cupy.ndarray`` reference):
   older releases: a DeprecationWarning).
 * An op mixing a device array with a ``numpy.ndarray`` (``x + host``,
   ``host + x``, ``cupy.add(x, host)``, ``x[i] = host``) raises ``TypeError``
-  (CuPy: "Unsupported type"). Python and NumPy *scalars* mix fine, as in CuPy.
+  (CuPy: "Unsupported type"), and so does a Python list in an elementwise op
+  (``x + [1, 2]``). Python and NumPy *scalars* mix fine, as in CuPy.
   ``cupy.asarray`` / ``cupy.array`` accept host data (that is the upload).
 * Reductions over all axes return 0-d device arrays, not NumPy scalars.
 * Integer-array indices out of range wrap around silently (CuPy's documented
@@ -49,8 +50,7 @@ CuPy and NumPy" and the ``cupy.ndarray`` reference):
 
 Not reproduced: CuPy's own kernels and their rounding, dtype rules where CuPy
 differs from NumPy (float-to-int casts of negative or infinite values),
-asynchronous execution, streams, memory pools, peer access, and CuPy's refusal
-of Python lists as ufunc arguments (``cupy.add(x, [1, 2])``).
+asynchronous execution, streams, memory pools and peer access.
 
 Everything else in CuPy's namespace that tinydl might call (``cupy.exp``,
 ``cupy.zeros``, ``cupy.where``, ...) is NumPy's function of the same name,
@@ -294,6 +294,10 @@ def _wrap(value: Any, *sources: ndarray) -> Any:
 
 
 def _call(function: Any, args: tuple, kwargs: dict) -> Any:
+    if isinstance(function, numpy.ufunc):  # CuPy's elementwise kernels take arrays and scalars only
+        for arg in args:
+            if isinstance(arg, (list, tuple)):
+                raise TypeError(f"Unsupported type {type(arg)}")
     sources: list = []
     host_args = _unwrap(args, sources)
     host_kwargs = {key: _unwrap(value, sources) for key, value in kwargs.items()}

@@ -36,7 +36,7 @@ def test_mixing_with_a_numpy_array_is_refused_both_ways():
     x = cupy.asarray([1.0, 2.0])
     host = np.ones(2)
     for mix in (lambda: x + host, lambda: host + x, lambda: x * host, lambda: cupy.maximum(x, host),
-                lambda: x.__setitem__(0, host[:1])):
+                lambda: x.__setitem__(0, host[:1]), lambda: x + [1.0, 2.0], lambda: cupy.add(x, [1, 2])):
         with pytest.raises(TypeError, match="Unsupported type"):
             mix()
     # scalars mix, as in CuPy: Python numbers and NumPy scalars alike
