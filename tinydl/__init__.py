@@ -8,7 +8,7 @@
 """
 from . import backend, backends, cuda, dtypes
 from .backend import DeviceError
-from .backend import Device as device  # tinydl.device("cuda:0"), as torch.device
+from .devices import Device as device  # tinydl.device("cuda:0"), as torch.device
 from .backend import get_default_device, set_default_device
 from .dtypes import get_default_dtype, set_default_dtype
 from .dtypes import bool_ as bool  # noqa: A001  (PyTorch's name)
