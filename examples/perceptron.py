@@ -23,20 +23,21 @@ except ImportError:  # run as a script: examples/ is on sys.path
     import common
 
 
-def add_bias_column(x: np.ndarray) -> tinydl.Tensor:
+def add_bias_column(x: np.ndarray, device: str = "cpu") -> tinydl.Tensor:
     """Append a constant 1 so the bias is just another weight."""
-    return tinydl.tensor(np.column_stack([x, np.ones(len(x))]), dtype=tinydl.float32)
+    return tinydl.tensor(np.column_stack([x, np.ones(len(x))]), dtype=tinydl.float32, device=device)
 
 
-def train_perceptron(x: np.ndarray, labels: np.ndarray, epochs: int, seed: int, lr: float = 1.0) -> dict:
+def train_perceptron(x: np.ndarray, labels: np.ndarray, epochs: int, seed: int, lr: float = 1.0,
+                     device: str = "cpu") -> dict:
     """Mistake-driven training on labels in {0, 1}, visiting the points in a new random order each epoch.
 
     Returns the final and the best ("pocket") weights, the epoch it converged
     in (None if it never did), the number of updates and the best accuracy.
     """
-    inputs = add_bias_column(x)
+    inputs = add_bias_column(x, device)
     signs = labels * 2 - 1                          # {0, 1} -> {-1, +1}
-    weights = tinydl.zeros(inputs.shape[1])
+    weights = tinydl.zeros(inputs.shape[1], device=device)
     best_weights, best_accuracy = weights, 0.0
     updates, converged_epoch = 0, None
     order = np.random.default_rng(seed)
@@ -48,13 +49,14 @@ def train_perceptron(x: np.ndarray, labels: np.ndarray, epochs: int, seed: int, 
                 weights = weights + lr * sign * row
                 mistakes += 1
                 updates += 1
-        accuracy = float((((inputs @ weights) > 0).long().numpy() == labels).mean())
+        accuracy = float((((inputs @ weights) > 0).long().cpu().numpy() == labels).mean())
         if accuracy > best_accuracy:
             best_weights, best_accuracy = weights, accuracy
         if mistakes == 0:
             converged_epoch = epoch
             break
-    return {"weights": weights.numpy(), "best_weights": best_weights.numpy(), "converged_epoch": converged_epoch,
+    return {"weights": weights.cpu().numpy(), "best_weights": best_weights.cpu().numpy(),
+            "converged_epoch": converged_epoch,
             "updates": updates, "best_accuracy": best_accuracy, "epochs_run": epoch}
 
 
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     results = {}
     for name, (x, y) in {"blobs": (blobs_x, blobs_y), "xor": (xor_x, xor_y)}.items():
-        result = train_perceptron(x, y, args.epochs, args.seed)
+        result = train_perceptron(x, y, args.epochs, args.seed, device=args.device)
         results[name] = result
         if result["converged_epoch"] is not None:
             print(f"{name}: converged after {result['converged_epoch']} epoch(s) and {result['updates']} "

@@ -35,15 +35,14 @@ def test_unavailable_reason_distinguishes_missing_gpu(monkeypatch):
     assert tinydl.cuda.device_count() == 0
 
 
-def test_default_device_from_environment(monkeypatch):
+def test_default_device_from_environment(monkeypatch, no_cuda):
     monkeypatch.delenv("TINYDL_DEVICE", raising=False)
     assert backend.default_device() == "cpu"
     monkeypatch.setenv("TINYDL_DEVICE", "cpu")
     assert tinydl.zeros(1).device == "cpu"
-    if not tinydl.cuda.is_available():
-        monkeypatch.setenv("TINYDL_DEVICE", "cuda")
-        with pytest.raises(tinydl.DeviceError, match="CUDA is unavailable"):
-            tinydl.zeros(1)
+    monkeypatch.setenv("TINYDL_DEVICE", "cuda")
+    with pytest.raises(tinydl.DeviceError, match="CUDA is unavailable"):
+        tinydl.zeros(1)
 
 
 @pytest.mark.parametrize("name", ["tpu", "cuda:x", "gpu"])

@@ -37,3 +37,27 @@ def test_floor_gradient_matches_finite_differences():
         down = floor.loss_and_grads(x, y)[0]
         p[index] = original
         assert grads[0][index] == pytest.approx((up - down) / (2 * eps), rel=1e-4, abs=1e-8)
+
+
+def test_the_cuda_contender_agrees_with_the_floor_and_stays_on_the_device(cuda):
+    """benchmarks/run.py's tinydl-cuda contender (a GPU, or the CuPy stand-in in CI)."""
+    workload = W.make_workloads(quick=True)[0]
+    chosen, notes = run.contenders(["cpu", "cuda"])
+    assert any(isinstance(c, W.Tinydl) and c.device == "cuda" for c in chosen)
+    assert not any("cuda" in note for note in notes)
+    report = run.check_agreement(workload, [W.NumpyFloor(), W.Tinydl(cuda)])
+    assert report["tinydl (cuda)"] < 1e-4
+    floor, engine = W.NumpyFloor(), W.Tinydl(cuda)
+    floor.setup(workload)
+    engine.setup(workload)
+    np.testing.assert_allclose(engine.train(2), floor.train(2), rtol=1e-4)
+    assert engine.dtypes() == {"float32"}
+    assert all(p.device.type == "cuda" for p in engine.model.parameters())
+    run._synchronizer(engine)()  # waits on the GPU (cupy.cuda.Device().synchronize)
+
+
+def test_the_backend_sweep_runs_its_cuda_half(cuda):
+    """benchmarks/backends.py times a cuda step the same way as a cpu one (no timing is asserted)."""
+    from benchmarks import backends
+
+    assert backends.step_time_ms(cuda, batch=4, width=8, min_seconds=0.0) > 0

@@ -69,3 +69,17 @@ def test_depth_vs_width_matches_budgets(tmp_path, capsys):
     budgets = [r["parameters"] for name, r in result.items() if name != "figures"]
     assert len(budgets) == 2 and abs(budgets[0] - budgets[1]) <= 5
     figures_written(result, tmp_path)
+
+
+# Every example with --device cuda (a real GPU, or the strict CuPy stand-in in CI): short runs that
+# check the example computes on the device and still shows what it claims.
+@pytest.mark.parametrize("example, args, check", [
+    (perceptron, ["--epochs", "20"], lambda r: r["blobs"]["best_accuracy"] == 1.0),
+    (xor_mlp, [], lambda r: r["accuracy"] == 1.0),
+    (moons_mlp, ["--epochs", "20", "--samples", "200"], lambda r: r["losses"][-1] < r["losses"][0]),
+    (digits_mlp, ["--epochs", "1"], lambda r: r["confusion"].sum() == 450 and r["test_accuracy"] > 0.5),
+    (depth_vs_width, ["--epochs", "3"], lambda r: len([k for k in r if k != "figures"]) == 2),
+], ids=["perceptron", "xor_mlp", "moons_mlp", "digits_mlp", "depth_vs_width"])
+def test_every_example_runs_with_device_cuda(example, args, check, cuda, tmp_path, capsys):
+    result = example.main(args + ["--device", cuda, "--no-plot", "--out", str(tmp_path)])
+    assert check(result)

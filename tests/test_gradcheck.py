@@ -19,7 +19,7 @@ class WrongSquare(tinydl.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        mistake = tinydl.zeros(x.shape, dtype=x.dtype)
+        mistake = tinydl.zeros(x.shape, dtype=x.dtype, device=x.device)
         mistake.view(-1)[1] = 0.5  # a view: writes into mistake
         return 2 * x * grad_out + mistake
 
@@ -107,3 +107,18 @@ def test_input_made_by_an_op_is_checked():
     assert tinydl.gradcheck(lambda t: t.exp(), [x.double()])
     with pytest.raises(tinydl.GradcheckError):
         tinydl.gradcheck(WrongSquare.apply, [x.double()])
+
+
+# ------------------------------------------------- gradcheck on cuda (a GPU, or the CuPy stand-in in CI)
+def test_gradcheck_on_cuda_passes_and_reports_like_on_cpu(cuda):
+    x = leaf(np.array([[1.0, 2.0], [3.0, 4.0]]), device=cuda)
+    assert tinydl.gradcheck(lambda t: (t.tanh() * t).sum(1), [x])
+    assert tinydl.gradcheck(tinydl.nn.Linear(2, 3).double().to(cuda), [x])
+    wrong_at_0_1 = r"gradient of input 0 \(shape \(2, 2\)\) is wrong at element \(0, 1\)"
+    with pytest.raises(tinydl.GradcheckError, match=wrong_at_0_1):
+        tinydl.gradcheck(WrongSquare.apply, [x])
+    big = leaf(np.linspace(1, 2, 3000), device=cuda)
+    assert tinydl.gradcheck(lambda t: (t * t).sum(), [big])
+    with pytest.raises(tinydl.GradcheckError, match="random directions"):
+        tinydl.gradcheck(WrongSquare.apply, [big])
+    assert x.device.type == "cuda" and x.grad is None  # inputs left as they were

@@ -16,14 +16,14 @@ GRADS = [np.array([0.5, -1.0, 2.0]), np.array([-0.3, 0.2, 1.0]), np.array([1.5, 
 START = np.array([1.0, -2.0, 0.5])
 
 
-def run_optimizer(make, steps=len(GRADS)):
+def run_optimizer(make, steps=len(GRADS), device="cpu"):
     """Apply the fixed gradient sequence GRADS through the optimizer; return the parameter history."""
-    p = tinydl.tensor(START, dtype=tinydl.float64, requires_grad=True)
+    p = tinydl.tensor(START, dtype=tinydl.float64, requires_grad=True, device=device)
     optimizer = make([p])
     history = []
     for grad in GRADS[:steps]:
         optimizer.zero_grad()
-        p.grad = tinydl.tensor(grad)
+        p.grad = tinydl.tensor(grad, device=device)
         optimizer.step()
         history.append(host(p).copy())
     return history
@@ -184,3 +184,15 @@ def test_step_lr_and_cosine_annealing():
         cosine.step()
     expected = [0.1 + 0.9 * (1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)]
     np.testing.assert_allclose(lrs, expected)
+
+
+@pytest.mark.parametrize("make, reference", [
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.1),
+     lambda: reference_sgd(lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    (lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.01), lambda: reference_adam(lr=0.1, weight_decay=0.01)),
+    (lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.1),
+     lambda: reference_adam(lr=0.1, weight_decay=0.1, decoupled=True)),
+], ids=["sgd", "adam", "adamw"])
+def test_optimizers_follow_their_update_rules_on_cuda(make, reference, cuda):
+    history = run_optimizer(make, device=cuda)
+    np.testing.assert_allclose(history, reference(), rtol=1e-12, atol=1e-12)

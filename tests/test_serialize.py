@@ -149,3 +149,36 @@ def test_save_refuses_objects_it_cannot_store(tmp_path):
 def test_map_location(tmp_path):
     tinydl.save({"w": tinydl.ones(2)}, tmp_path / "w.npz")
     assert tinydl.load(tmp_path / "w.npz", map_location="cpu")["w"].device == "cpu"
+
+
+def test_checkpoints_saved_on_cuda_load_on_cpu_and_back(cuda, tmp_path):
+    """Saved from cuda, loaded to cpu (map_location) and back; values and devices survive."""
+    model = tinydl.nn.Sequential(tinydl.nn.Linear(3, 4), tinydl.nn.ReLU(), tinydl.nn.Linear(4, 2)).to(cuda)
+    optimizer = tinydl.optim.Adam(model.parameters(), lr=0.01)
+    model(tinydl.randn(5, 3, device=cuda)).sum().backward()
+    optimizer.step()
+    tinydl.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, tmp_path / "gpu.npz")
+    expected = [host(p) for p in model.parameters()]
+
+    as_saved = tinydl.load(tmp_path / "gpu.npz")
+    assert all(t.device.type == "cuda" for t in as_saved["model"].values())
+    on_cpu = tinydl.load(tmp_path / "gpu.npz", map_location="cpu")
+    assert all(t.device == "cpu" for t in on_cpu["model"].values())
+    cpu_model = tinydl.nn.Sequential(tinydl.nn.Linear(3, 4), tinydl.nn.ReLU(), tinydl.nn.Linear(4, 2))
+    cpu_model.load_state_dict(on_cpu["model"])
+    cpu_optimizer = tinydl.optim.Adam(cpu_model.parameters(), lr=0.01)
+    cpu_optimizer.load_state_dict(on_cpu["optimizer"])
+    for got, want in zip(cpu_model.parameters(), expected):
+        np.testing.assert_array_equal(got.detach().numpy(), want)
+
+    tinydl.save({"model": cpu_model.state_dict(), "optimizer": cpu_optimizer.state_dict()},
+                tmp_path / "cpu.npz")
+    back = tinydl.load(tmp_path / "cpu.npz", map_location=tinydl.device(cuda))
+    model.load_state_dict(back["model"])
+    optimizer.load_state_dict(back["optimizer"])
+    assert all(p.device.type == "cuda" for p in model.parameters())
+    moments = [v.array if isinstance(v, tinydl.Tensor) else v for state in optimizer.state.values()
+               for v in state.values() if hasattr(v, "shape")]
+    assert len(moments) == 8 and all(tinydl.backend.device_of(m).type == "cuda" for m in moments)
+    for got, want in zip(model.parameters(), expected):
+        np.testing.assert_array_equal(host(got), want)

@@ -174,9 +174,7 @@ def test_to_and_moves_on_cpu():
     assert x.to("cpu", tinydl.float64).dtype == tinydl.float64
 
 
-def test_cuda_unavailable_is_a_clear_error():
-    if tinydl.cuda.is_available():
-        pytest.skip("a GPU is available here")
+def test_cuda_unavailable_is_a_clear_error(no_cuda):
     with pytest.raises(tinydl.DeviceError, match="CUDA is unavailable"):
         tinydl.ones(2).cuda()
     with pytest.raises(tinydl.DeviceError, match="CUDA is unavailable"):

@@ -6,8 +6,11 @@
     y.backward()
     x.grad            # tensor([2., 4., 6.])
 """
-from . import backend, cuda, dtypes
+from . import backend, backends, cuda, dtypes
 from .backend import DeviceError
+from .devices import Device as device  # tinydl.device("cuda:0"), as torch.device
+from .backend import get_default_device, set_default_device
+from .dtypes import get_default_dtype, set_default_dtype
 from .dtypes import bool_ as bool  # noqa: A001  (PyTorch's name)
 from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8
 from .tensor import Context, Function, Tensor, enable_grad, is_grad_enabled, no_grad

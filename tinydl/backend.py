@@ -18,17 +18,19 @@ from typing import Any
 
 import numpy
 
+from .devices import Device, DeviceError  # noqa: F401  (DeviceError: backend.DeviceError too)
+
 DEFAULT_DEVICE_ENV = "TINYDL_DEVICE"
+# What to run when CuPy is missing: this project's extra from a checkout, or CuPy itself.
+CUPY_INSTALL_HINT = ('pip install -e ".[cuda12]" in a tinydl checkout, or pip install cupy-cuda12x '
+                     "(cuda13 / cupy-cuda13x for a CUDA 13 driver; "
+                     "nvidia-smi shows the driver's CUDA version)")
 
 NUMPY_ARRAY = numpy.ndarray
 
 _cupy: ModuleType | None = None
 _cupy_import_error: str | None = None
 _cupy_checked = False
-
-
-class DeviceError(RuntimeError):
-    """A device was asked for that cannot be used, or tensors on two devices met."""
 
 
 def _load_cupy() -> ModuleType | None:
@@ -49,7 +51,7 @@ def cuda_unavailable_reason() -> str | None:
     """Why the "cuda" device cannot be used, or None when it can."""
     cupy = _load_cupy()
     if cupy is None:
-        return ("CuPy is not installed (pip install 'tinydl[cuda]'); "
+        return (f"CuPy is not installed ({CUPY_INSTALL_HINT}); "
                 f"importing it failed with {_cupy_import_error}")
     try:
         if not cupy.is_available():
@@ -72,48 +74,117 @@ def cuda_device_count() -> int:
 
 
 # --------------------------------------------------------------------- devices
-def normalize_device(device: Any) -> str:
-    """Turn "cpu", "cuda", "cuda:1" (or None: the default) into "cpu" or "cuda:N".
+CPU = Device("cpu")
+_cuda_devices: dict[int, Device] = {}
+_default_device: Device | None = None
 
-    Raises DeviceError naming the reason when CUDA is asked for but unusable.
+
+def cuda_device(index: int) -> Device:
+    """The Device "cuda:N" (one object per GPU, made once)."""
+    device = _cuda_devices.get(index)
+    if device is None:
+        device = _cuda_devices[index] = Device("cuda", index)
+    return device
+
+
+def normalize_device(device: Any) -> Device:
+    """The Device ("cpu" or "cuda:N") that ``device`` names; None means the default device.
+
+    Accepts a Device, a string ("cpu", "cuda", "cuda:1") or a GPU number. A bare
+    "cuda" is CuPy's current GPU, as in PyTorch. Raises DeviceError naming the
+    reason when CUDA is asked for but unusable.
     """
     if device is None:
         device = default_device()
-    name = str(device).strip().lower()
-    if name == "cpu":
-        return "cpu"
-    if name == "cuda" or name.startswith("cuda:"):
-        index_text = name[5:] if name.startswith("cuda:") else "0"
-        if not index_text.isdigit():
-            raise DeviceError(f"device {device!r}: expected 'cuda' or 'cuda:N' with N an integer")
-        reason = cuda_unavailable_reason()
-        if reason is not None:
-            raise DeviceError(f"device {device!r} requested but CUDA is unavailable: {reason}")
-        index = int(index_text)
-        count = cuda_device_count()
-        if index >= count:
-            raise DeviceError(f"device {device!r} requested but only {count} GPU(s) are visible")
-        return f"cuda:{index}"
-    raise DeviceError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+    if device == "cpu":
+        return CPU
+    device = Device(device)
+    if device.type == "cpu":
+        return CPU
+    reason = cuda_unavailable_reason()
+    if reason is not None:
+        raise DeviceError(f"device {str(device)!r} requested but CUDA is unavailable: {reason}")
+    index = device.index if device.index is not None else int(_cupy.cuda.Device().id)
+    count = cuda_device_count()
+    if index >= count:
+        raise DeviceError(f"device {str(device)!r} requested but only {count} GPU(s) are visible")
+    return cuda_device(index)
 
 
-def default_device() -> str:
-    """The device for new tensors: $TINYDL_DEVICE if set, else "cpu"."""
-    return os.environ.get(DEFAULT_DEVICE_ENV, "cpu") or "cpu"
+def set_default_device(device: Any) -> None:
+    """The device factories use when given none (PyTorch's ``torch.set_default_device``).
+
+    ``None`` goes back to $TINYDL_DEVICE, else "cpu". The name is checked now,
+    whether the device is usable when a tensor is made there.
+    """
+    global _default_device
+    _default_device = None if device is None else Device(device)
 
 
-def device_of(array: Any) -> str:
-    """The device name ("cpu" or "cuda:N") an ndarray lives on."""
+def default_device() -> Device:
+    """The device for new tensors: set_default_device's, else $TINYDL_DEVICE, else "cpu"."""
+    if _default_device is not None:
+        return _default_device
+    return Device(os.environ.get(DEFAULT_DEVICE_ENV, "cpu") or "cpu")
+
+
+get_default_device = default_device  # PyTorch's name
+
+
+def device_of(array: Any) -> Device:
+    """The Device ("cpu" or "cuda:N") an ndarray lives on."""
     if isinstance(array, numpy.ndarray):
-        return "cpu"
-    return f"cuda:{array.device.id}"
+        return CPU
+    return cuda_device(array.device.id)
 
 
-def module_for_device(device: str) -> ModuleType:
-    """numpy for "cpu", cupy for a normalised "cuda:N"."""
+def module_for_device(device: str) -> Any:
+    """numpy for "cpu"; for a normalised "cuda:N", cupy with every call made on GPU N.
+
+    CuPy allocates new arrays on its *current* device, so a plain
+    ``cupy.zeros(3)`` would land on GPU 0 even when "cuda:1" was asked for.
+    """
     if device == "cpu":
         return numpy
-    return _load_cupy()
+    index = int(device.split(":")[1])
+    module = _device_modules.get(index)
+    if module is None:
+        module = _device_modules[index] = OnDevice(_load_cupy(), index)
+    return module
+
+
+class OnDevice:
+    """A module (cupy, cupy.random) whose functions run with GPU ``index`` as CuPy's current device."""
+
+    def __init__(self, module: Any, index: int) -> None:
+        self._module, self._index = module, index
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._module, name)
+        if name == "random":
+            return OnDevice(value, self._index)
+        if not callable(value) or isinstance(value, type) and issubclass(value, numpy.generic):
+            return value  # constants, dtypes, scalar types
+
+        def on_device(*args: Any, **kwargs: Any) -> Any:
+            with _cupy.cuda.Device(self._index):
+                return value(*args, **kwargs)
+        return on_device
+
+
+_device_modules: dict[int, OnDevice] = {}
+
+
+def make_current(device: Device) -> None:
+    """Make a normalised "cuda:N" CuPy's current GPU."""
+    _cupy.cuda.Device(device.index).use()
+
+
+def device_scope(array: Any) -> Any:
+    """A context in which CuPy's current GPU is the one ``array`` lives on (nothing for numpy)."""
+    if isinstance(array, numpy.ndarray):
+        return contextlib.nullcontext()
+    return _cupy.cuda.Device(array.device.id)
 
 
 def get_array_module(array: Any) -> ModuleType:
@@ -150,9 +221,7 @@ def to_device(array: Any, device: str) -> Any:
         if _cupy is not None and isinstance(array, _cupy.ndarray):
             return array.get()
         return numpy.asarray(array)
-    cupy = module_for_device(device)
-    with cupy.cuda.Device(int(device.split(":")[1])):
-        return cupy.asarray(array)
+    return module_for_device(device).asarray(array)  # a copy only if it is elsewhere
 
 
 def host_array(data: Any) -> numpy.ndarray:
@@ -287,8 +356,9 @@ default_generator = Generator()
 def manual_seed(seed: int) -> Generator:
     """Seed the random generators of both backends; returns the default (CPU) generator."""
     default_generator.manual_seed(seed)
-    if cuda_is_available():
-        _cupy.random.seed(seed)
+    for index in range(cuda_device_count()):  # CuPy keeps one generator per GPU
+        with _cupy.cuda.Device(index):
+            _cupy.random.seed(seed)
     return default_generator
 
 
@@ -338,6 +408,39 @@ def permutation(xp: ModuleType, n: int, generator: Generator | None = None) -> A
 
 
 # ---------------------------------------------------------------- scatter-add
+def check_indices_in_bounds(array: Any, index: tuple) -> None:
+    """Raise NumPy's IndexError for an out-of-range integer index on a device that would not.
+
+    NumPy raises "index 5 is out of bounds for axis 0 with size 3" itself; CuPy
+    wraps integer-array indices around silently (and words its own error for a
+    plain int differently), so on "cuda" the same check is made here, with
+    NumPy's words, before indexing. ``index`` holds ints, slices, None,
+    Ellipsis and integer arrays (bool masks already turned into integer arrays).
+    """
+    if isinstance(array, numpy.ndarray):
+        return  # NumPy checks itself
+    shape = array.shape
+    explicit = sum(1 for item in index if item is not None and item is not Ellipsis)
+    axis = 0
+    for item in index:
+        if item is Ellipsis:
+            axis += len(shape) - explicit
+            continue
+        if item is None:
+            continue
+        if axis >= len(shape):
+            return  # too many indices: the array module says so
+        size = shape[axis]
+        if isinstance(item, (int, numpy.integer)) and not -size <= item < size:
+            raise IndexError(f"index {item} is out of bounds for axis {axis} with size {size}")
+        if is_ndarray(item) and item.size:
+            outside = (item < -size) | (item >= size)
+            if outside.any():  # one device -> host synchronisation
+                first_bad = int(item.ravel()[outside.ravel().argmax()])
+                raise IndexError(f"index {first_bad} is out of bounds for axis {axis} with size {size}")
+        axis += 1
+
+
 def scatter_add(target: Any, index: Any, values: Any) -> None:
     """target[index] += values, adding up repeated indices (numpy.add.at semantics)."""
     if isinstance(target, numpy.ndarray):

@@ -37,13 +37,18 @@ def _make(array: Any, requires_grad: bool) -> Tensor:
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (numbers, nested lists, ndarray or Tensor)."""
+    # A Tensor or GPU array stays where it is unless device= says otherwise; host data goes to the
+    # default device (set_default_device), as in PyTorch.
+    stays = isinstance(data, Tensor) or backend.is_ndarray(data) and backend.device_of(data) != "cpu"
     if isinstance(data, Tensor):
         data = data.array
     if backend.is_ndarray(data):
-        source_device = backend.device_of(data)
-        target = backend.normalize_device(device if device is not None else source_device)
+        if device is None and stays:
+            device = backend.device_of(data)
+        target = backend.normalize_device(device)
         array = backend.to_device(data, target)
-        array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
+        with backend.device_scope(array):  # CuPy copies on its current GPU: the target
+            array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
         return _make(array, requires_grad)
     # Python floats are float32 unless dtype says otherwise; NumPy scalars keep their dtype.
     # Convert straight to the target dtype: through float32 first, 0.1 would lose digits.
@@ -57,7 +62,8 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like tensor(), but shares memory with a Tensor or ndarray when it can."""
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    if backend.is_ndarray(data) and dtype is None and device is None:
+    if backend.is_ndarray(data) and dtype is None and device is None and (
+            backend.device_of(data) != "cpu" or backend.default_device() == "cpu"):
         return Tensor(data)
     return tensor(data, dtype=dtype, device=device)
 
@@ -97,12 +103,12 @@ def full(size: Shape, fill_value: Any, dtype: Any = None, device: Any = None,
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+    return _make(xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+    return _make(xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def _like(other: Tensor, dtype: Any, device: Any) -> tuple:
@@ -133,7 +139,7 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
         start, end = 0, start
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
-        dtype = dtypes.DEFAULT_INT if is_int else dtypes.DEFAULT_FLOAT
+        dtype = dtypes.DEFAULT_INT if is_int else dtypes.get_default_dtype()
     xp = backend.module_for_device(backend.normalize_device(device))
     return _make(xp.arange(start, end, step, dtype=backend.as_numpy_dtype(dtype)), requires_grad)
 
@@ -141,21 +147,21 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)),
+    return _make(xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.get_default_dtype())),
                  requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.DEFAULT_FLOAT)), requires_grad)
+    return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          generator: Any = None) -> Tensor:
     """Uniform samples in [0, 1) (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT),
+    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype()),
                                  generator), requires_grad)
 
 
@@ -163,7 +169,7 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
           generator: Any = None) -> Tensor:
     """Standard normal samples (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.DEFAULT_FLOAT),
+    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype()),
                                          generator), requires_grad)
 
 

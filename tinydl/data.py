@@ -46,7 +46,8 @@ class TensorDataset(Dataset):
     def rows(self, indices: Any) -> tuple:
         """The samples at ``indices`` (a host integer array) as batched tensors, in one gather each."""
         index = backend.to_device(indices, self.tensors[0].device)
-        return tuple(Tensor(t.array[index]) for t in self.tensors)
+        with backend.device_scope(index):  # CuPy gathers on its current GPU: the data's
+            return tuple(Tensor(t.array[index]) for t in self.tensors)
 
 
 class DataLoader:

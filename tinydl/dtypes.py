@@ -87,8 +87,28 @@ uint8 = wrap(numpy.dtype("uint8"))
 bool_ = wrap(numpy.dtype("bool"))
 
 # The engine's own defaults are plain numpy dtypes: they go straight into numpy calls.
-DEFAULT_FLOAT = numpy.dtype("float32")
+DEFAULT_FLOAT = numpy.dtype("float32")  # the default float dtype at start-up; set_default_dtype changes it
 DEFAULT_INT = numpy.dtype("int64")
+_default_float = DEFAULT_FLOAT
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of new float tensors: float32 unless set_default_dtype changed it."""
+    return wrap(_default_float)
+
+
+def set_default_dtype(new_default: Any) -> None:
+    """Make ``new_default`` (float32 or float64, as in PyTorch) the dtype of new float tensors.
+
+    It is what ``tensor([1.5])``, ``zeros``, ``randn``, ``nn.Linear`` and an
+    integer tensor times a Python float give. Tensors already made keep theirs.
+    """
+    global _default_float
+    chosen = numpy.dtype(getattr(new_default, "dtype", new_default))
+    if chosen not in (numpy.float32, numpy.float64):
+        raise TypeError(f"set_default_dtype: only floating-point types float32 and float64 are "
+                        f"supported as the default type, got {chosen}")
+    _default_float = chosen
 
 # Category order: bool < integer < floating. Complex numbers are not supported.
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -121,7 +141,6 @@ def scalar_category(value: Any) -> int:
     raise TypeError(f"expected a tensor or a Python number, got {type(value).__name__}")
 
 
-_DEFAULT_FOR_CATEGORY = {_BOOL: numpy.dtype("bool"), _INT: DEFAULT_INT, _FLOAT: DEFAULT_FLOAT}
 
 
 def result_dtype(dtypes_with_ndim: list[tuple[numpy.dtype, int]], scalars: list[Any]) -> numpy.dtype:
@@ -140,7 +159,7 @@ def result_dtype(dtypes_with_ndim: list[tuple[numpy.dtype, int]], scalars: list[
             for dtype in candidates[1:]:
                 result = numpy.promote_types(result, dtype)
             return result
-    return _DEFAULT_FOR_CATEGORY[top]
+    return {_BOOL: numpy.dtype("bool"), _INT: DEFAULT_INT, _FLOAT: _default_float}[top]
 
 
 def can_store(source: numpy.dtype, target: numpy.dtype) -> bool:
@@ -155,7 +174,7 @@ def can_store(source: numpy.dtype, target: numpy.dtype) -> bool:
 def python_data_dtype(array: numpy.ndarray) -> numpy.dtype:
     """The dtype PyTorch gives data built from Python lists/numbers: float32, int64 or bool."""
     if array.dtype.kind == "f":
-        return DEFAULT_FLOAT
+        return _default_float
     if array.dtype.kind in "iu":
         return DEFAULT_INT
     if array.dtype.kind == "b":
@@ -164,7 +183,11 @@ def python_data_dtype(array: numpy.ndarray) -> numpy.dtype:
                     "(expected numbers or booleans)")
 
 
-_PYTHON_SCALAR_DTYPES = {bool: bool_, int: DEFAULT_INT, float: DEFAULT_FLOAT}
+_PYTHON_SCALAR_DTYPES = {bool: numpy.dtype("bool"), int: DEFAULT_INT, float: None}  # float: the default
+
+
+def _python_scalar_dtype(kind: type) -> numpy.dtype:
+    return _PYTHON_SCALAR_DTYPES[kind] or _default_float
 
 
 def inferred_dtype(data: Any) -> numpy.dtype:
@@ -183,7 +206,7 @@ def inferred_dtype(data: Any) -> numpy.dtype:
             raise TypeError(f"tensor(): cannot make a tensor from data of dtype {dtype} "
                             "(expected numbers or booleans)")
     if len(found) <= 1:  # the common case: all items alike (or no items: float32)
-        return found.pop() if found else DEFAULT_FLOAT
+        return found.pop() if found else _default_float
     return result_dtype([(dtype, 1) for dtype in found], [])
 
 
@@ -192,13 +215,13 @@ def _collect_item_dtypes(data: Any, found: set) -> None:
     if isinstance(data, (list, tuple)):
         item_types = set(map(type, data))  # one pass at C speed; recurse only into sublists
         if item_types <= _PYTHON_SCALAR_DTYPES.keys():
-            found.update(_PYTHON_SCALAR_DTYPES[kind] for kind in item_types)
+            found.update(_python_scalar_dtype(kind) for kind in item_types)
             return
         for item in data:
             _collect_item_dtypes(item, found)
     elif type(data) in _PYTHON_SCALAR_DTYPES:  # exact types: numpy.float64 subclasses float
-        found.add(_PYTHON_SCALAR_DTYPES[type(data)])
-    elif isinstance(getattr(data, "dtype", None), numpy.dtype):  # numpy scalar, ndarray, Tensor
-        found.add(data.dtype)
+        found.add(_python_scalar_dtype(type(data)))
+    elif isinstance(getattr(data, "dtype", None), (numpy.dtype, dtype)):  # numpy scalar, ndarray, Tensor
+        found.add(numpy.dtype(getattr(data.dtype, "numpy_dtype", data.dtype)))
     else:
         found.add(numpy.asarray(data).dtype)  # anything else: let NumPy say what it is

@@ -12,7 +12,7 @@ import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
 from .creation import full_like
-from .ops.shape import setitem
+from .ops.shape import array_index, out_of_range, setitem
 from .tensor import Tensor, is_grad_enabled
 
 
@@ -105,7 +105,8 @@ def _store(self: Tensor, values: Any, name: str) -> Tensor:
                             f"in place in a {self.dtype} tensor")
         values = F.to_device(values, self.device).array
     try:
-        self.array[...] = values
+        with backend.device_scope(self.array):  # CuPy writes on its current GPU: make it self's
+            self.array[...] = values
     except ValueError:
         raise ValueError(f"{name}: a value of shape {tuple(getattr(values, 'shape', ()))} does not fit "
                          f"in the tensor of shape {tuple(self.shape)}") from None
@@ -150,8 +151,16 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
         _refuse_leaf(self, "setitem")
         _take_over(self, setitem(self, index, value), "setitem")
         return
-    items = tuple(i.array if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
-    self.array[items] = value.array if isinstance(value, Tensor) else value
+    items = array_index(self, index, "setitem")
+    if isinstance(value, Tensor):
+        value = F.to_device(value, self.device).array
+    elif backend.is_ndarray(value):
+        value = backend.to_device(value, self.device)
+    try:
+        with backend.device_scope(self.array):
+            self.array[items] = value
+    except IndexError as error:
+        raise out_of_range("setitem", index, self, error) from None
     self._bump_version()
 
 

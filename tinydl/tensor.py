@@ -218,7 +218,11 @@ class Function:
 
         record = any_requires_grad and _grad_enabled
         ctx = Context(cls, tuple(parents) if record else None)
-        output = cls.forward(ctx, *arrays)
+        if first_array is None or type(first_array) is backend.NUMPY_ARRAY:
+            output = cls.forward(ctx, *arrays)
+        else:  # CuPy computes on its *current* GPU: make that the inputs' GPU
+            with backend.device_scope(first_array):
+                output = cls.forward(ctx, *arrays)
         if type(output) is not backend.NUMPY_ARRAY:  # rare: a numpy scalar, a cupy array, a mistake
             checked = backend.scalar_to_array(output)
             if checked is None:
@@ -405,6 +409,9 @@ class Tensor:
             if tuple(value.shape) != tuple(self.shape):
                 raise RuntimeError(f"tensor.grad = ...: assigned grad has shape {tuple(value.shape)}, "
                                    f"but the tensor has shape {tuple(self.shape)}")
+            if value.device != self.device:
+                raise RuntimeError(f"tensor.grad = ...: assigned grad is on {value.device}, "
+                                   f"but the tensor is on {self.device}")
         self._grad = value
 
     @property
@@ -431,7 +438,9 @@ class Tensor:
         return dtypes.wrap(self.array.dtype)
 
     @property
-    def device(self) -> str:
+    def device(self) -> backend.Device:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``;
+        it compares equal to the strings "cpu" / "cuda:0" and prints as them."""
         return backend.device_of(self.array)
 
     @property
@@ -485,8 +494,11 @@ class Tensor:
         return backend.to_device(self.array, "cpu").tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
-        array = backend.to_device(self.array, "cpu")
-        return array if dtype is None else array.astype(dtype)
+        """``numpy.asarray(tensor)``: CPU tensors only, as in PyTorch (no silent copy from a GPU)."""
+        if type(self.array) is not backend.NUMPY_ARRAY:
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                            "to copy the tensor to host memory first.")
+        return self.array if dtype is None else self.array.astype(backend.as_numpy_dtype(dtype))
 
     def __float__(self) -> float:
         return float(self.item())
@@ -676,7 +688,9 @@ def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
     tensors are stored there instead of being added into ``.grad``. As in PyTorch, gradients
     that come out inf or nan (sqrt'(0), 0/0) do so without NumPy's RuntimeWarning.
     """
-    with backend.quiet_floating_errors(backend.get_array_module(roots[0].array)):
+    first = roots[0].array
+    # (CuPy computes on its current GPU: make that the graph's GPU, as apply does in forward.)
+    with backend.quiet_floating_errors(backend.get_array_module(first)), backend.device_scope(first):
         _backpropagate(roots, root_grads, retain_graph, capture)
 
 

@@ -38,13 +38,15 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, array: Any) -> Tensor:
-    tensor.array[...] = array
+    with backend.device_scope(tensor.array):  # CuPy writes on its current GPU: make it the tensor's
+        tensor.array[...] = array
     tensor._bump_version()
     return tensor
 
 
 def _xp(tensor: Tensor) -> Any:
-    return backend.get_array_module(tensor.array)
+    """The array module that makes new arrays on the tensor's own device."""
+    return backend.module_for_device(tensor.device)
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
@@ -55,7 +57,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples from N(mean, std^2)."""
     samples = backend.standard_normal(_xp(tensor), tensor.shape, tensor.dtype)
-    return _fill(tensor, samples * tensor.dtype.type(std) + tensor.dtype.type(mean))
+    with backend.device_scope(samples):
+        samples = samples * tensor.dtype.type(std) + tensor.dtype.type(mean)
+    return _fill(tensor, samples)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -248,8 +248,9 @@ class Module:
                 if name in state_dict:
                     value = state_dict[name]
                     array = value.array if isinstance(value, Tensor) else value
-                    array = backend.to_device(array, target.device).astype(target.dtype, copy=False)
-                    target.array[...] = array  # in place: the Parameter object stays the same
+                    with backend.device_scope(target.array):  # CuPy computes on its current GPU
+                        array = backend.to_device(array, target.device).astype(target.dtype, copy=False)
+                        target.array[...] = array  # in place: the Parameter object stays the same
                     target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
@@ -280,7 +281,7 @@ def clear_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
         if set_to_none or parameter.grad is None:
             parameter.grad = None
         else:
-            xp = backend.get_array_module(parameter.grad.array)
+            xp = backend.module_for_device(parameter.grad.device)
             parameter.grad = Tensor(xp.zeros_like(parameter.grad.array))
 
 

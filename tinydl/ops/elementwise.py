@@ -220,7 +220,7 @@ def div(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:
     a, b = promote("div", input, other)
     tensor = a if isinstance(a, Tensor) else b
     if tensor.array.dtype.kind != "f":
-        a, b = (cast(x, dtypes.DEFAULT_FLOAT) if isinstance(x, Tensor) else x for x in (a, b))
+        a, b = (cast(x, dtypes.get_default_dtype()) if isinstance(x, Tensor) else x for x in (a, b))
     result = binary(Div, "div", a, b)
     return result if out is None else write_out("div", result, out)
 
@@ -307,7 +307,7 @@ class Abs(Function):
 def float_only(op_name: str, x: Tensor) -> Tensor:
     """Math functions of integer tensors give float32, as in PyTorch."""
     require_tensor(op_name, x)
-    return x if x.array.dtype.kind == "f" else cast(x, dtypes.DEFAULT_FLOAT)
+    return x if x.array.dtype.kind == "f" else cast(x, dtypes.get_default_dtype())
 
 
 def exp(x: Tensor) -> Tensor:

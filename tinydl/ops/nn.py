@@ -340,8 +340,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
     if not training or p == 0:
         return input
     xp = backend.get_array_module(input.array)
-    if p == 1:
-        return Dropout.apply(input, xp.zeros(input.shape, dtype=input.dtype))
-    keep = backend.uniform(xp, 0.0, 1.0, input.shape, input.dtype) >= p
-    mask = keep.astype(input.dtype) * input.dtype.type(1 / (1 - p))
+    with backend.device_scope(input.array):  # the mask is made on input's GPU
+        if p == 1:
+            return Dropout.apply(input, xp.zeros(input.shape, dtype=input.dtype))
+        keep = backend.uniform(xp, 0.0, 1.0, input.shape, input.dtype) >= p
+        mask = keep.astype(input.dtype) * input.dtype.type(1 / (1 - p))
     return Dropout.apply(input, mask)

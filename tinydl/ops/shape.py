@@ -260,7 +260,7 @@ class GetItem(Function):
         return grad, None
 
 
-def _index_part(item: Any, xp: Any) -> tuple:
+def _index_part(item: Any, xp: Any, device: str) -> tuple:
     """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays.
 
     NumPy integers (``X[np.int64(2)]``, ``for i in np.random.permutation(n)``) and
@@ -269,36 +269,56 @@ def _index_part(item: Any, xp: Any) -> tuple:
     if isinstance(item, Tensor):
         item = item.array
     elif isinstance(item, (list, tuple)):
-        item = xp.asarray(backend.host_array(item))
+        item = backend.host_array(item)
     elif is_numpy_int(item):
         return (int(item),)
     if backend.is_ndarray(item) and item.ndim == 0 and item.dtype.kind in "iu":
         return (int(item),)
     if backend.is_ndarray(item):
+        item = backend.to_device(item, device)  # a cpu index may select from a cuda tensor
         if item.dtype.kind == "b":
             return tuple(xp.asarray(part) for part in item.nonzero())
         if item.dtype.kind not in "iu":
             raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {item.dtype}")
-        return (xp.asarray(item),)
+        return (item,)
     if item is None or item is Ellipsis or isinstance(item, (int, slice)) and not isinstance(item, bool):
         return (item,)
     raise IndexError(f"getitem: unsupported index {item!r} (use ints, slices, None, ..., "
                      "integer or bool tensors)")
 
 
-def getitem(x: Tensor, index: Any) -> Tensor:
-    """x[index] with NumPy's rules; the gradient flows back to the selected elements."""
+def array_index(x: Tensor, index: Any, op_name: str) -> tuple:
+    """``index`` (ints, slices, None, ..., lists, integer/bool tensors) as arrays on x's device.
+
+    Out-of-range integers raise the same IndexError on every device (CuPy would
+    wrap integer-array indices around silently).
+    """
     xp = backend.get_array_module(x.array)
     items = index if isinstance(index, tuple) else (index,)
     parts: list = []
     for item in items:
-        parts.extend(_index_part(item, xp))
+        parts.extend(_index_part(item, xp, x.device))
     normalized = tuple(parts)
+    try:
+        backend.check_indices_in_bounds(x.array, normalized)
+    except IndexError as error:
+        raise out_of_range(op_name, index, x, error) from None
+    return normalized
+
+
+def out_of_range(op_name: str, index: Any, x: Tensor, error: Exception) -> IndexError:
+    """The IndexError for ``x[index]``, the same on every device (``error`` is NumPy's words)."""
+    return IndexError(f"{op_name}: index {index!r} is out of range for a tensor of shape "
+                      f"{tuple(x.shape)} ({error})")
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """x[index] with NumPy's rules; the gradient flows back to the selected elements."""
+    normalized = array_index(x, index, "getitem")
     try:
         return GetItem.apply(x, normalized)
     except IndexError as error:
-        raise IndexError(f"getitem: index {index!r} is out of range for a tensor of shape "
-                         f"{tuple(x.shape)} ({error})") from None
+        raise out_of_range("getitem", index, x, error) from None
 
 
 class SetItem(Function):
@@ -328,15 +348,13 @@ class SetItem(Function):
 
 def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
     """A copy of x with value written at index: the graph-recording form of ``x[index] = value``."""
-    xp = backend.get_array_module(x.array)
-    parts: list = []
-    for item in index if isinstance(index, tuple) else (index,):
-        parts.extend(_index_part(item, xp))
+    normalized = array_index(x, index, "setitem")
+    if isinstance(value, Tensor) and value.device != x.device:
+        raise backend.DeviceError(f"setitem: the value is on {value.device}, the tensor on {x.device}")
     try:
-        return SetItem.apply(x, value, tuple(parts))
+        return SetItem.apply(x, value, normalized)
     except IndexError as error:
-        raise IndexError(f"setitem: index {index!r} is out of range for a tensor of shape "
-                         f"{tuple(x.shape)} ({error})") from None
+        raise out_of_range("setitem", index, x, error) from None
     except ValueError as error:
         raise ValueError(f"setitem: a value of shape {tuple(getattr(value, 'shape', ()))} cannot be written "
                          f"at index {index!r} of a tensor of shape {tuple(x.shape)} ({error})") from None

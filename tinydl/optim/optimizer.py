@@ -57,11 +57,16 @@ class Optimizer:
         raise NotImplementedError
 
     def parameters_with_grad(self) -> Iterable[tuple[dict, Tensor]]:
-        """(group, parameter) for every parameter that received a gradient."""
+        """(group, parameter) for every parameter that received a gradient.
+
+        While the caller updates ``p``, p's GPU is CuPy's current device (where
+        CuPy computes), so a model on "cuda:1" is updated on GPU 1.
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    yield group, p
+                    with backend.device_scope(p.array):
+                        yield group, p
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict:
@@ -110,7 +115,8 @@ class Optimizer:
                     if tuple(value.shape) != tuple(p.shape):
                         raise ValueError(f"{name}.load_state_dict: {key} of parameter {index} has shape "
                                          f"{tuple(value.shape)}, the parameter has {tuple(p.shape)}")
-                    value = backend.to_device(value.array, p.device).astype(p.dtype, copy=True)
+                    with backend.device_scope(p.array):  # CuPy computes on its current GPU: p's
+                        value = backend.to_device(value.array, p.device).astype(p.dtype, copy=True)
                 restored[key] = value
             new_state[p] = restored
         for group, saved in zip(self.param_groups, saved_groups):
