@@ -40,8 +40,11 @@ class Optimizer:
         for p in group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: can only optimize tensors, got {type(p).__name__}")
-            if not p.is_leaf or not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: can only optimize leaf tensors that require grad")
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf tensor (one computed "
+                                 "by an op); optimize the leaf parameters it was computed from")
+            # A parameter with requires_grad=False (a frozen layer) is allowed, as in PyTorch:
+            # it never gets a .grad, and step() skips parameters without one.
             if id(p) in seen:
                 raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
             seen.add(id(p))
