@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import tinydl.backend as backend
 from ..tensor import Tensor, no_grad
-from . import hooks
+import tinydl.nn.hooks as hooks
 from .hooks import RemovableHandle, add_module_note
 
 
@@ -93,12 +93,13 @@ class Module:
                                     f"{type(self).__name__} (a Tensor or None is expected)")
                 self._buffers[name] = value  # a buffer stays a buffer, as in PyTorch
             else:
+                target = (self._parameters if isinstance(value, Parameter)
+                          else self._modules if isinstance(value, Module) else None)
                 for registry in (self._parameters, self._buffers, self._modules):
-                    registry.pop(name, None)
-                if isinstance(value, Parameter):
-                    self._parameters[name] = value
-                elif isinstance(value, Module):
-                    self._modules[name] = value
+                    if registry is not target:
+                        registry.pop(name, None)
+                if target is not None:
+                    target[name] = value  # replacing keeps the name's place in the order
         # Also a plain attribute, so that `self.weight` is an ordinary (fast) lookup.
         object.__setattr__(self, name, value)
 
