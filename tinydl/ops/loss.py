@@ -173,6 +173,20 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # ------------------------------------------------------------------ binary cross-entropy
+def _save_and_reduce(ctx: Context, losses: Any, weight: Any, reduction: str, *saved: Any) -> Any:
+    """End of a binary loss's forward: keep ``saved``, weight and losses for backward, then
+    return the weighted losses, reduced."""
+    ctx.save_for_backward(*saved, weight, losses)
+    ctx.reduction = reduction
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def _saved_and_scale(ctx: Context, grad_out: Any) -> tuple:
+    """Start of a binary loss's backward: (saved arrays, weight, losses, d(reduced)/d(loss_i))."""
+    *saved, weight, losses = ctx.saved_tensors
+    return saved, weight, losses, _grad_per_sample(grad_out, ctx.reduction, losses.size)
+
+
 def _weighted(weight: Any, *grads: Any) -> tuple:
     """Each gradient times the per-element weight (if there is one)."""
     if weight is None:
@@ -195,15 +209,12 @@ class BinaryCrossEntropy(Function):
             log_p = xp.maximum(xp.log(p), -100)
             log_1mp = xp.maximum(xp.log1p(-p), -100)
         losses = -(y * log_p + (1 - y) * log_1mp)
-        ctx.save_for_backward(p, y, weight, log_p, log_1mp, losses)
-        ctx.reduction = reduction
-        return _reduce(losses if weight is None else losses * weight, reduction)
+        return _save_and_reduce(ctx, losses, weight, reduction, p, y, log_p, log_1mp)
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
-        p, y, weight, log_p, log_1mp, losses = ctx.saved_tensors
+        (p, y, log_p, log_1mp), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(p)
-        scale = _grad_per_sample(grad_out, ctx.reduction, losses.size)
         grad_p = (p - y) / xp.maximum(p * (1 - p), 1e-12) * scale
         grad_y = (log_1mp - log_p) * scale if ctx.needs_input_grad[1] else None
         grad_w = losses * scale if ctx.needs_input_grad[2] else None
@@ -226,17 +237,14 @@ class BCEWithLogits(Function):
     def forward(ctx: Context, x: Any, y: Any, weight: Any, pos_weight: Any, reduction: str) -> Any:
         xp = backend.get_array_module(x)
         softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
-        log_weight = 1 if pos_weight is None else (pos_weight - 1) * y + 1
-        losses = (1 - y) * x + log_weight * softplus_neg
-        ctx.save_for_backward(x, y, weight, pos_weight, softplus_neg, losses)
-        ctx.reduction = reduction
-        return _reduce(losses if weight is None else losses * weight, reduction)
+        weighted_softplus = softplus_neg if pos_weight is None else ((pos_weight - 1) * y + 1) * softplus_neg
+        losses = (1 - y) * x + weighted_softplus
+        return _save_and_reduce(ctx, losses, weight, reduction, x, y, pos_weight, softplus_neg)
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
-        x, y, weight, pos_weight, softplus_neg, losses = ctx.saved_tensors
+        (x, y, pos_weight, softplus_neg), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(x)
-        scale = _grad_per_sample(grad_out, ctx.reduction, losses.size)
         e = xp.exp(-xp.abs(x))
         one_minus_sigmoid = xp.where(x >= 0, e, 1) / (1 + e)
         log_weight = 1 if pos_weight is None else (pos_weight - 1) * y + 1
