@@ -11,7 +11,7 @@ import tinydl
 import tinydl.nn as nn
 import tinydl.optim as optim
 from tinydl.nn.utils import clip_grad_norm_, clip_grad_value_
-from tinydl.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, LambdaLR, StepLR
+from tinydl.optim.lr_scheduler import CosineAnnealingLR, ExponentialLR, LambdaLR, MultiStepLR, StepLR
 
 GRADS = [np.array([0.5, -1.0]), np.array([0.1, 2.0]), np.array([-0.3, 0.05]), np.array([0.2, 0.2])]
 
@@ -86,6 +86,8 @@ def test_optimizer_accepts_frozen_parameters_and_skips_missing_grads():
     assert not np.array_equal(model[1].weight.detach().numpy(), trained_before)
     with pytest.raises(ValueError, match="can't optimize a non-leaf tensor"):
         optim.SGD([model[1].weight * 2], lr=0.1)
+    with pytest.raises(TypeError, match=r"got the Sequential module itself; pass model.parameters\(\)"):
+        optim.Adam(model)
 
 
 # ------------------------------------------------------------------ schedulers
@@ -108,6 +110,7 @@ def test_step_lr_and_cosine_follow_their_closed_forms():
     assert lrs(CosineAnnealingLR(make_optimizer(), T_max=4, eta_min=0.1), 9) == pytest.approx(expected)
     assert lrs(ExponentialLR(make_optimizer(), gamma=0.5), 3) == pytest.approx([1, 0.5, 0.25, 0.125])
     assert lrs(LambdaLR(make_optimizer(), lambda epoch: 1 / (epoch + 1)), 2) == pytest.approx([1, 1 / 2, 1 / 3])
+    assert lrs(MultiStepLR(make_optimizer(), [1, 3, 3], gamma=0.5), 4) == pytest.approx([1, 0.5, 0.5, 0.125, 0.125])
 
 
 def test_schedulers_chain_with_a_manual_lr_change():

@@ -106,6 +106,22 @@ class StepLR(LRScheduler):
         return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
 
+class MultiStepLR(LRScheduler):
+    """lr = base_lr * gamma ** (number of milestones <= epoch): the current lr times gamma at each milestone."""
+
+    def __init__(self, optimizer: Optimizer, milestones: list[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+        self.milestones, self.gamma = sorted(milestones), gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        times = self.milestones.count(self.last_epoch)  # a milestone listed twice decays twice, as PyTorch
+        return [lr * self.gamma ** times for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        passed = sum(1 for milestone in self.milestones if milestone <= self.last_epoch)
+        return [base * self.gamma ** passed for base in self.base_lrs]
+
+
 class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch: the current lr times gamma every epoch."""
 
@@ -153,4 +169,4 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
+__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "StepLR"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import tinydl.backend as backend
-from ..nn.module import clear_grads
+from ..nn.module import Module, clear_grads
 from ..tensor import Tensor
 
 
@@ -23,6 +23,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or dicts, "
                             "got a single Tensor (wrap it in a list)")
+        if isinstance(params, Module):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors, got the "
+                            f"{type(params).__name__} module itself; pass model.parameters()")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list "
