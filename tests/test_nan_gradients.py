@@ -352,6 +352,16 @@ SWEEP = {
        for name in ["log2", "log10", "reciprocal", "rsqrt"]},  # inf at 0, slope -+inf: numbers, not nan
     **{name: ((lambda name: lambda x, d: getattr(F, name)(x))(name), ZEROS / 4)  # inside (-1, 1)
        for name in ["asin", "acos", "arcsin", "arccos"]},
+    # losses, norm and splitting (issues 9 and 10)
+    "binary_cross_entropy":  # probabilities 0 and 1: logs clamped at -100, slopes finite, as PyTorch
+        (lambda x, d: F.binary_cross_entropy(x, _const(np.zeros((2, 3)), d)), abs(ZEROS) / 2),
+    "l1_loss": (lambda x, d: F.l1_loss(x, _const(np.zeros((2, 3)), d)), ZEROS),
+    "smooth_l1_loss": (lambda x, d: F.smooth_l1_loss(x, _const(np.zeros((2, 3)), d)), ZEROS),
+    "huber_loss": (lambda x, d: F.huber_loss(x, _const(np.zeros((2, 3)), d)), ZEROS),
+    "norm": (lambda x, d: F.norm(x, dim=1), ZEROS),  # a zero row: gradient 0
+    "chunk": (lambda x, d: F.chunk(x, 3, 1)[0], MASKED),
+    "split": (lambda x, d: F.split(x, 1, 0)[1], MASKED),
+    "narrow": (lambda x, d: F.narrow(x, 1, 0, 2), MASKED),
     "mm": (lambda x, d: F.mm(x, x.t()), ZEROS),
     "bmm": (lambda x, d: F.bmm(x.unsqueeze(0), x.t().unsqueeze(0)), ZEROS),
     "mv": (lambda x, d: F.mv(x, x[0]), ZEROS),

@@ -94,9 +94,14 @@ def test_bce_with_logits_is_stable():
     np.testing.assert_allclose(host(x.grad), [0.5, -0.5])
 
 
-def test_mse_shape_mismatch_is_refused():
-    with pytest.raises(ValueError, match=r"mse_loss: input shape \(4, 1\) and target shape \(4,\) differ"):
-        F.mse_loss(tinydl.zeros(4, 1), tinydl.zeros(4))
+def test_mse_shape_mismatch_warns_and_broadcasts_as_pytorch():
+    a, b = np.array([[1.0], [2.0]]), np.array([0.0, 4.0])
+    with pytest.warns(UserWarning, match=r"target size \(2,\) that is different to the input size \(2, 1\)"):
+        loss = F.mse_loss(tinydl.tensor(a), tinydl.tensor(b))
+    assert loss.item() == pytest.approx(((a - b) ** 2).mean())  # (2, 2) differences, as PyTorch
+    with pytest.raises(ValueError, match=r"mse_loss: input shape \(4, 2\) and target shape \(3,\) cannot be "):
+        with pytest.warns(UserWarning):
+            F.mse_loss(tinydl.zeros(4, 2), tinydl.zeros(3))
 
 
 def test_dropout_with_fixed_mask_gradient():

@@ -147,7 +147,7 @@ def test_linear_wrong_feature_count_names_layer_and_shapes():
 def test_repr_is_nested_like_pytorch():
     model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Dropout(0.1))
     assert repr(model) == ("Sequential(\n  (0): Linear(in_features=2, out_features=64, bias=True)\n"
-                           "  (1): ReLU()\n  (2): Dropout(p=0.1)\n)")
+                           "  (1): ReLU()\n  (2): Dropout(p=0.1, inplace=False)\n)")
 
 
 def test_sequential_and_module_list_containers():

@@ -124,8 +124,9 @@ def test_optimizer_argument_errors():
         optim.Adam([])
     with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
         optim.SGD([tinydl.ones(1, requires_grad=True)], lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="leaf tensors that require grad"):
-        optim.SGD([tinydl.ones(1)], lr=0.1)
+    with pytest.raises(ValueError, match="can't optimize a non-leaf tensor"):
+        optim.SGD([tinydl.ones(1, requires_grad=True) * 2], lr=0.1)
+    optim.SGD([tinydl.ones(1)], lr=0.1)  # requires_grad=False (a frozen parameter) is accepted, as in PyTorch
     with pytest.raises(ValueError, match="betas must be in"):
         optim.Adam([tinydl.ones(1, requires_grad=True)], betas=(1.0, 0.5))
 

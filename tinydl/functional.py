@@ -10,8 +10,8 @@ from .ops.compare import (eq, ge, gt, le, logical_and, logical_not, logical_or, 
                           ne)
 from .ops.elementwise import abs, add, div, exp, log, mul, neg, pow, sqrt, sub
 from .ops.linalg import matmul
-from .ops.nn import (binary_cross_entropy_with_logits, cross_entropy, dropout, linear,
-                     log_softmax, mse_loss, nll_loss, softmax)
+from .ops.loss import binary_cross_entropy_with_logits, mse_loss
+from .ops.nn import cross_entropy, dropout, linear, log_softmax, nll_loss, softmax
 from .ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .ops.shape import (cat, expand, flatten, getitem, permute, reshape, squeeze, stack, t,
                         transpose, unsqueeze, view)
@@ -47,3 +47,11 @@ __all__ += [
     "cosh", "dot", "erf", "expm1", "fix", "floor", "is_tensor", "log10", "log1p", "log2", "mm", "mv",
     "numel", "outer", "reciprocal", "round", "rsqrt", "sign", "sin", "sinh", "square", "tan", "trunc",
 ]
+
+# --- nn/optim parity (issues 9 and 10): more losses, norm, split/chunk/narrow
+from .ops.loss import binary_cross_entropy, huber_loss, l1_loss, smooth_l1_loss  # noqa: E402
+from .ops.norm import norm  # noqa: E402
+from .ops.split import chunk, narrow, split  # noqa: E402
+
+__all__ += ["binary_cross_entropy", "chunk", "huber_loss", "l1_loss", "narrow", "norm", "smooth_l1_loss",
+            "split"]

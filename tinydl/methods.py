@@ -276,3 +276,10 @@ API_SURFACE_METHODS: dict[str, Callable] = {
 
 for _name, _method in API_SURFACE_METHODS.items():
     setattr(Tensor, _name, _method)
+
+# --- nn/optim parity (issues 9 and 10): x.norm(p, dim, keepdim), x.split / chunk / narrow
+NN_PARITY_METHODS: dict[str, Callable] = {
+    "norm": F.norm, "split": F.split, "chunk": F.chunk, "narrow": F.narrow,
+}
+for _name, _method in NN_PARITY_METHODS.items():
+    setattr(Tensor, _name, _method)

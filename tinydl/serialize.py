@@ -93,22 +93,69 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
 
 # ------------------------------------------------------------------ load
-def load(path: str | os.PathLike, map_location: Any = None) -> Any:
+PICKLE_REFUSAL = (
+    "tinydl never unpickles, because loading a pickle can run arbitrary code hidden in the file. "
+    "Safe route: in PyTorch, re-export the weights as plain arrays, e.g.\n"
+    "    numpy.savez('weights.npz', **{k: v.detach().cpu().numpy() for k, v in model.state_dict().items()})\n"
+    "or save them with safetensors (safetensors.torch.save_file(model.state_dict(), 'weights.safetensors')); "
+    "then in tinydl:\n"
+    "    model.load_state_dict(dict(numpy.load('weights.npz')))   "
+    "# or safetensors.numpy.load_file('weights.safetensors')")
+
+
+def _sniff_pickle(path: str) -> str | None:
+    """Why the file looks like a pickle (a PyTorch .pt/.pth zip, or a raw pickle), or None."""
+    with open(path, "rb") as file:
+        head = file.read(6)
+    if head[:1] == b"\x80":  # the PROTO opcode that starts every pickle of protocol 2 and later
+        return "it is a Python pickle"
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return None
+        if any(name.endswith(".pkl") for name in names):
+            return "it is a PyTorch checkpoint (torch.save), a zip holding pickled objects"
+    return None
+
+
+def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = True, mmap: Any = None, **pickle_load_args: Any) -> Any:
     """Read a checkpoint written by save(). Tensors go back to the device they were saved from,
-    or to ``map_location`` ("cpu", "cuda") if given."""
+    or to ``map_location`` ("cpu", "cuda", "cuda:1") if given.
+
+    tinydl's format holds only arrays and JSON, so loading is always safe:
+    ``weights_only`` is accepted for PyTorch code (True or False, the same
+    safe loading either way), and ``pickle_module``/``mmap`` must be left unset.
+    A pickle (such as a PyTorch ``.pth``) is refused with an error that shows
+    how to convert it.
+    """
     path = os.fspath(path)
+    if pickle_module is not None or pickle_load_args:
+        raise TypeError("load: tinydl checkpoints contain no pickles; pickle_module and pickle load "
+                        "arguments are not accepted")
+    if mmap:
+        raise NotImplementedError("load: mmap=True is not supported by tinydl")
+    if map_location is not None and (callable(map_location) or isinstance(map_location, dict)):
+        raise TypeError("load: map_location must be a device such as 'cpu' or 'cuda'; tinydl does not take "
+                        "a function or a dict")
     target = backend.normalize_device(map_location) if map_location is not None else None
 
     def refuse(reason: str) -> CheckpointError:
         return CheckpointError(f"load: {path!r} is not a valid tinydl checkpoint: {reason}")
 
+    pickled = _sniff_pickle(path)
+    if pickled is not None:
+        raise refuse(f"{pickled}. {PICKLE_REFUSAL}")
     try:
         archive = numpy.load(path, allow_pickle=False)
         if not hasattr(archive, "files"):
-            raise refuse("it is a single .npy array, not a .npz checkpoint")
+            raise refuse("it is a single .npy array, not a .npz checkpoint (read it with numpy.load)")
         with archive:
             if META_KEY not in archive.files:
-                raise refuse(f"it has no {META_KEY} entry (was it written by tinydl.save?)")
+                raise refuse(f"it has no {META_KEY} entry (was it written by tinydl.save? A plain NumPy "
+                             "archive of weights loads with model.load_state_dict(dict(numpy.load(path))))")
             meta_array = archive[META_KEY]
             if meta_array.dtype.kind != "U" or meta_array.shape != ():
                 raise refuse(f"its {META_KEY} entry is not a text")
@@ -126,7 +173,8 @@ def load(path: str | os.PathLike, map_location: Any = None) -> Any:
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
-        # ValueError covers numpy's refusal of pickled data under allow_pickle=False.
+        if "pickle" in str(error):  # numpy found pickled data: never pass on its allow_pickle advice
+            raise refuse(f"NumPy could read it only as pickled Python objects. {PICKLE_REFUSAL}") from None
         raise refuse(f"{type(error).__name__}: {error}") from None
 
 

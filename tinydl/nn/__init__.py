@@ -11,3 +11,9 @@ __all__ = [
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
 ]
+
+# --- nn/optim parity (issues 9, 10, 11): more losses, nn.utils (gradient clipping), nn.modules (hooks)
+from . import modules, utils  # noqa: E402
+from .loss import BCELoss, HuberLoss, L1Loss, SmoothL1Loss  # noqa: E402
+
+__all__ += ["BCELoss", "HuberLoss", "L1Loss", "SmoothL1Loss", "modules", "utils"]

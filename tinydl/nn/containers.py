@@ -26,10 +26,28 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index: int | slice) -> Module:
-        modules = list(self._modules.values())
+        """seq[i] is the i-th module; seq[1:] is a Sequential that keeps the original names
+        ("1", "2", ...), so its parameters are "2.weight", ..., as in PyTorch."""
         if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+            return Sequential(dict(list(self._modules.items())[index]))
+        return self._modules[self._key(index)]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        setattr(self, self._key(index), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        removed = set(list(self._modules)[index] if isinstance(index, slice) else [self._key(index)])
+        kept = [module for key, module in self._modules.items() if key not in removed]
+        for key in list(self._modules):
+            delattr(self, key)
+        for number, module in enumerate(kept):  # PyTorch renumbers what is left: 0, 1, 2, ...
+            self.add_module(str(number), module)
+
+    def _key(self, index: int) -> str:
+        keys = list(self._modules)
+        if not isinstance(index, int) or not -len(keys) <= index < len(keys):
+            raise IndexError(f"Sequential: index {index!r} is out of range for {len(keys)} modules")
+        return keys[index]
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -39,6 +57,11 @@ class Sequential(Module):
 
     def append(self, module: Module) -> "Sequential":
         self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> "Sequential":
+        for module in modules:
+            self.append(module)
         return self
 
 

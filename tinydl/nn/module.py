@@ -6,10 +6,12 @@ it (``self.fc = Linear(2, 3)``), so ``parameters()``, ``state_dict()`` and
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import tinydl.backend as backend
 from ..tensor import Tensor, no_grad
+import tinydl.nn.hooks as hooks
+from .hooks import RemovableHandle, add_module_note
 
 
 class Parameter(Tensor):
@@ -41,14 +43,41 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "training", True)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """Run forward (and any hooks). An error raised inside gets a note naming the module path."""
+        try:
+            if hooks.hook_count:  # the one check a network without hooks pays
+                return hooks.call_with_hooks(self, args, kwargs)
+            return self.forward(*args, **kwargs)
+        except Exception as error:  # free on Python 3.11+ unless raised
+            add_module_note(error, self)
+            raise
+
+    # ------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each forward; a non-None result replaces args.
+
+        Returns a handle: ``handle.remove()`` unregisters the hook. (PyTorch's
+        ``with_kwargs=`` is not supported.)
+        """
+        return RemovableHandle(self._forward_pre_hooks, hook, prepend)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each forward; a non-None result replaces output.
+
+        E.g. to look at activations: ``layer.register_forward_hook(lambda m, a, out: seen.append(out))``.
+        Returns a handle: ``handle.remove()`` unregisters the hook.
+        """
+        return RemovableHandle(self._forward_hooks, hook, prepend)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -58,12 +87,19 @@ class Module:
                                  f"Module.__init__() ran: call super().__init__() first in "
                                  f"{type(self).__name__}.__init__")
         if registries is not None:
-            for registry in (self._parameters, self._buffers, self._modules):
-                registry.pop(name, None)
-            if isinstance(value, Parameter):
-                self._parameters[name] = value
-            elif isinstance(value, Module):
-                self._modules[name] = value
+            if name in self._buffers and not isinstance(value, (Parameter, Module)):
+                if value is not None and not isinstance(value, Tensor):
+                    raise TypeError(f"cannot assign a {type(value).__name__} to buffer '{name}' of "
+                                    f"{type(self).__name__} (a Tensor or None is expected)")
+                self._buffers[name] = value  # a buffer stays a buffer, as in PyTorch
+            else:
+                target = (self._parameters if isinstance(value, Parameter)
+                          else self._modules if isinstance(value, Module) else None)
+                for registry in (self._parameters, self._buffers, self._modules):
+                    if registry is not target:
+                        registry.pop(name, None)
+                if target is not None:
+                    target[name] = value  # replacing keeps the name's place in the order
         # Also a plain attribute, so that `self.weight` is an ordinary (fast) lookup.
         object.__setattr__(self, name, value)
 
@@ -79,12 +115,30 @@ class Module:
             return
         setattr(self, name, parameter)
 
-    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
-        """A tensor that is state but not a parameter (saved, moved, never trained)."""
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """A tensor that is state but not a parameter: moved by ``to()``, never trained.
+
+        Persistent buffers (e.g. BatchNorm's running mean) are in ``state_dict()``;
+        ``persistent=False`` ones are not.
+        """
+        _check_member_name("register_buffer", self, name)
+        if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor, Parameter)):
+            raise TypeError(f"register_buffer: buffer '{name}' must be a Tensor (not a Parameter) or "
+                            f"None, got {type(tensor).__name__}")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"register_buffer: attribute '{name}' already exists in {type(self).__name__}")
         self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
         object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: "Module | None") -> None:
+        """Register ``module`` as a child called ``name`` (what ``self.name = module`` does)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        _check_member_name("add_module", self, name)
         if module is None:
             self._modules[name] = None
             object.__setattr__(self, name, None)
@@ -92,15 +146,21 @@ class Module:
         setattr(self, name, module)
 
     # ------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
-        """This module and all below it, depth first, with dotted names ("" for self)."""
-        seen: set[int] = set()
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """This module and all below it, depth first, with dotted names ("" for self).
+
+        A module registered under two names is listed once (under the first)
+        unless ``remove_duplicate=False``.
+        """
+        seen: set[int] = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
             yield name, module
             children = [(f"{name}.{child_name}" if name else child_name, child)
                         for child_name, child in module._modules.items() if child is not None]
@@ -111,45 +171,63 @@ class Module:
             yield module
 
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """(name, module) for the direct children, each once."""
+        seen: set[int] = set()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
                 yield name, module
 
     def children(self) -> Iterator["Module"]:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        modules = self.named_modules() if recurse else [("", self)]
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse
+                   else [(prefix, self)])
         for module_name, module in modules:
             for name, member in getattr(module, registry).items():
-                if member is None or id(member) in seen:
+                if member is None or (remove_duplicate and id(member) in seen):
                     continue
                 seen.add(id(member))
                 yield (f"{module_name}.{name}" if module_name else name), member
 
-    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """("network.0.weight", Parameter) pairs; a shared parameter is listed once."""
-        return self._named_members("_parameters", recurse)
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        for _, parameter in self.named_parameters(recurse):
+        for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
-    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, buffer in self.named_buffers(recurse):
+        for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    def apply(self, function: Any) -> "Module":
+    def apply(self, function: Callable[["Module"], Any]) -> "Module":
         """Call function(module) on every submodule, then on self (e.g. for custom init)."""
         for module in self.children():
             module.apply(function)
         function(self)
         return self
+
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at a dotted path such as "network.2" ("" is self)."""
+        module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"get_submodule: {type(module).__name__} has no submodule {part!r} "
+                                     f"(looking for {target!r})")
+            module = child
+        return module
 
     # ------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> "Module":
@@ -165,6 +243,15 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         clear_grads(self.parameters(), set_to_none)
 
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Set requires_grad on every parameter: ``requires_grad_(False)`` freezes the module.
+
+        Frozen parameters get no ``.grad``, and optimizers skip them.
+        """
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
+
     # ------------------------------------------------------------ devices and dtypes
     def to(self, *args: Any, **kwargs: Any) -> "Module":
         """Move parameters (and their grads) and buffers to a device and/or floating dtype, in place.
@@ -176,10 +263,12 @@ class Module:
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
         for arg in args:
-            if isinstance(arg, str):
-                device = arg
-            else:
+            if isinstance(arg, Tensor):  # to(other): other's device and dtype
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, (backend.numpy.dtype, type)):
                 dtype = arg
+            else:  # "cpu", "cuda:0", or a device object
+                device = arg
         if kwargs:
             raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
         device = backend.normalize_device(device) if device is not None else None
@@ -206,11 +295,25 @@ class Module:
         return self.to(dtype="float32")
 
     # ------------------------------------------------------------ state
-    def state_dict(self) -> dict:
-        """name -> tensor (sharing data with the model) for every parameter and buffer."""
-        state = {}
-        for name, tensor in list(self.named_parameters()) + list(self.named_buffers()):
-            state[name] = tensor.detach()
+    def state_dict(self, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict:
+        """name -> tensor (sharing data with the model) for every parameter and persistent buffer.
+
+        As in PyTorch: each module lists its parameters, then its buffers, then
+        its children's entries; a submodule or parameter registered under two
+        names appears under both (``parameters()`` yields it once). The values are
+        detached unless ``keep_vars=True``.
+        """
+        state = {} if destination is None else destination
+        for name, parameter in self._parameters.items():
+            if parameter is not None:
+                state[prefix + name] = parameter if keep_vars else parameter.detach()
+        for name, buffer in self._buffers.items():
+            if buffer is not None and name not in self._non_persistent_buffers_set:
+                state[prefix + name] = buffer if keep_vars else buffer.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(state, prefix + name + ".", keep_vars)
         return state
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
@@ -219,7 +322,7 @@ class Module:
         Every problem (missing keys, unexpected keys, shape mismatches) is
         reported at once, and nothing is changed unless all is well.
         """
-        own = dict(list(self.named_parameters()) + list(self.named_buffers()))
+        own = self.state_dict(keep_vars=True)  # every name a value can be loaded under
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         problems = []
@@ -260,15 +363,25 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = []
-        for name, module in self._modules.items():
-            child = repr(module).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {child}")
+        """PyTorch's layout: ``Name(extra)``, or the extra lines and ``(name): child`` lines indented."""
         extra = self.extra_repr()
-        if not lines:
-            return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("
-        return head + "\n" + "\n".join(lines) + "\n)"
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                       for name, module in self._modules.items()]
+        if len(extra_lines) == 1 and not child_lines:
+            return f"{type(self).__name__}({extra_lines[0]})"
+        if not extra_lines and not child_lines:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra_lines + child_lines) + "\n)"
+
+
+def _check_member_name(op_name: str, module: Module, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{op_name}: name must be a string, got {type(name).__name__}")
+    if "." in name or name == "":
+        raise KeyError(f"{op_name}: name {name!r} must be non-empty and contain no '.'")
+    if "_parameters" not in module.__dict__:
+        raise AttributeError(f"{op_name}: call super().__init__() first in {type(module).__name__}.__init__")
 
 
 def clear_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:

@@ -6,11 +6,13 @@ Function with that backward is both clearer and faster than a chain of ten.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
 from .arguments import require_tensor
+from .activation import where
 from .reduce import normalize_dims, stable_logsumexp
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -204,8 +206,22 @@ def check_reduction(op_name: str, reduction: str) -> None:
         raise ValueError(f"{op_name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def _check_class_targets(op_name: str, scores: Tensor, target: Tensor) -> None:
-    """(N, C) float scores and (N,) int64 labels in [0, C), or a readable error."""
+def legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """PyTorch's deprecated size_average=/reduce= arguments, turned into ``reduction`` as it does."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args are deprecated, please use reduction='mean'|'sum'|'none'",
+                  UserWarning, stacklevel=3)
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _check_class_targets(op_name: str, scores: Tensor, target: Tensor, ignore_index: int) -> bool:
+    """(N, C) float scores and (N,) int64 labels in [0, C) (or ignore_index), or a readable error.
+
+    Returns whether any label equals ignore_index (the rows that are left out).
+    """
     require_tensor(op_name, scores)
     if not isinstance(target, Tensor):
         raise TypeError(f"{op_name}: target must be a tensor of class indices, got {type(target).__name__}")
@@ -219,103 +235,122 @@ def _check_class_targets(op_name: str, scores: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != (scores.shape[0],):
         raise ValueError(f"{op_name}: target must have shape ({scores.shape[0]},) to match input "
                          f"{tuple(scores.shape)}, got {tuple(target.shape)}")
-    if target.numel():
-        low, high = int(target.array.min()), int(target.array.max())
-        classes = scores.shape[1]
-        if low < 0 or high >= classes:
-            bad = low if low < 0 else high
-            raise ValueError(f"{op_name}: target contains class {bad}, outside [0, {classes}) for "
-                             f"input with {classes} classes (shape {tuple(scores.shape)})")
+    if not target.numel():
+        return False
+    classes = scores.shape[1]
+    low, high = int(target.array.min()), int(target.array.max())
+    if 0 <= low and high < classes:  # the common case: one min and one max, nothing ignored
+        return False
+    labels = target.array
+    outside = labels[((labels < 0) | (labels >= classes)) & (labels != ignore_index)]
+    if outside.size:
+        raise ValueError(f"{op_name}: target contains class {int(outside[0])}, outside [0, {classes}) for "
+                         f"input with {classes} classes (shape {tuple(scores.shape)}); only "
+                         f"ignore_index={ignore_index} may lie outside")
+    return True
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Softmax cross-entropy of logits (N, C) against int64 labels (N,), fused and stable."""
-    check_reduction("cross_entropy", reduction)
-    if isinstance(input, Tensor) and input.ndim == 1 and isinstance(target, Tensor) and target.ndim == 0:
-        input, target = input.reshape(1, -1), target.reshape(1)  # one sample: (C,) and ()
-        if reduction == "none":
-            return CrossEntropy.apply(input, target, reduction).reshape(())
-    _check_class_targets("cross_entropy", input, target)
-    return CrossEntropy.apply(input, target, reduction)
+def _check_class_weight(op_name: str, scores: Tensor, weight: Tensor | None) -> None:
+    if weight is None:
+        return
+    if not isinstance(weight, Tensor) or weight.dtype != scores.dtype or tuple(weight.shape) != (scores.shape[1],):
+        got = f"{weight.dtype} {tuple(weight.shape)}" if isinstance(weight, Tensor) else type(weight).__name__
+        raise ValueError(f"{op_name}: weight must be a {scores.dtype} tensor of shape ({scores.shape[1]},), "
+                         f"one weight per class, got {got}")
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Negative log-likelihood of log-probabilities (N, C) (e.g. from log_softmax) and labels (N,)."""
-    check_reduction("nll_loss", reduction)
-    _check_class_targets("nll_loss", input, target)
-    return NLLLoss.apply(input, target, reduction)
+def _class_index_loss(log_probs: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                      reduction: str, label_smoothing: float) -> Tensor:
+    """The options of nll_loss / cross_entropy, composed from differentiable ops (PyTorch's formulas).
 
+    With w_c the class weights (1 without ``weight``), k_n = 0 for rows whose
+    label is ignore_index (else 1), eps = label_smoothing, C classes:
 
-class MSELoss(Function):
-    """loss = (a - b)^2, reduced.   dloss/da = 2 (a - b), dloss/db = -2 (a - b)."""
+        loss_n = k_n [(1 - eps) (-w_{t_n} log p_{n,t_n}) + (eps / C) sum_c (-w_c log p_{n,c})]
 
-    @staticmethod
-    def forward(ctx: Context, a: Any, b: Any, reduction: str) -> Any:
-        difference = a - b
-        ctx.save_for_backward(difference)
-        ctx.reduction = reduction
-        return _reduce(difference * difference, reduction)
-
-    @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
-        (difference,) = ctx.saved_tensors
-        grad = 2 * difference * _grad_per_sample(grad_out, ctx.reduction, difference.size)
-        return grad, (-grad if ctx.needs_input_grad[1] else None), None
-
-
-class BCEWithLogits(Function):
-    """loss = -[y log s(x) + (1-y) log(1 - s(x))], s = sigmoid, in the stable form
-    max(x, 0) - x y + log(1 + e^{-|x|}).
-
-    dloss/dx = s(x) - y,   dloss/dy = -x
+    "mean" divides the sum by sum_n k_n w_{t_n} (the weights of the rows kept),
+    not by N; if every row is ignored it is nan, as in PyTorch.
     """
-
-    @staticmethod
-    def forward(ctx: Context, x: Any, y: Any, reduction: str) -> Any:
-        xp = backend.get_array_module(x)
-        ctx.save_for_backward(x, y)
-        ctx.reduction = reduction
-        losses = xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
-        return _reduce(losses, reduction)
-
-    @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
-        x, y = ctx.saved_tensors
-        xp = backend.get_array_module(x)
-        scale = _grad_per_sample(grad_out, ctx.reduction, x.size)
-        e = xp.exp(-xp.abs(x))
-        sigmoid = xp.where(x >= 0, 1, e) / (1 + e)
-        grad_x = (sigmoid - y) * scale
-        grad_y = -x * scale if ctx.needs_input_grad[1] else None
-        return grad_x, grad_y, None
-
-
-def _check_same_shape(op_name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
-    for name, x in (("input", input), ("target", target)):
-        if not isinstance(x, Tensor) or x.dtype.kind != "f":
-            raise TypeError(f"{op_name}: {name} must be a floating-point tensor, got "
-                            f"{x.dtype if isinstance(x, Tensor) else type(x).__name__}")
-    if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op_name}: input shape {tuple(input.shape)} and target shape "
-                         f"{tuple(target.shape)} differ (reshape one; silent broadcasting here is "
-                         "a classic bug)")
-    if input.dtype != target.dtype:
-        raise TypeError(f"{op_name}: input dtype {input.dtype} and target dtype {target.dtype} differ")
+    xp = backend.get_array_module(log_probs.array)
+    rows, classes = log_probs.shape
+    labels = target.array
+    kept = labels != ignore_index                                   # (N,) bool
+    safe_labels = xp.where(kept, labels, 0)                         # ignored rows read class 0, then drop out
+    class_weight = weight.array if weight is not None else xp.ones(classes, dtype=log_probs.dtype)
+    row_weight = xp.where(kept, class_weight[safe_labels], 0).astype(log_probs.dtype)  # k_n w_{t_n}
+    kept_rows = Tensor(kept)
+    picked = log_probs[xp.arange(rows), safe_labels]                # (N, C) -> (N,): log p_{n,t_n}
+    losses = where(kept_rows, -picked * Tensor(row_weight), 0.0)
+    if label_smoothing:
+        smooth = -(log_probs * Tensor(class_weight)).sum(1)         # (N,)
+        losses = losses * (1 - label_smoothing) + where(kept_rows, smooth, 0.0) * (label_smoothing / classes)
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    total_weight = float(row_weight.sum())
+    if total_weight == 0:
+        return losses.sum() * 0.0 + float("nan")  # PyTorch: nan, and zero gradients
+    return losses.sum() / total_weight
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
-    """Mean squared error between same-shaped tensors."""
-    check_reduction("mse_loss", reduction)
-    _check_same_shape("mse_loss", input, target)
-    return MSELoss.apply(input, target, reduction)
+def _class_probability_loss(log_probs: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                            label_smoothing: float) -> Tensor:
+    """cross_entropy against class probabilities y (N, C): loss_n = -sum_c w_c y_{n,c} log p_{n,c},
+    with y mixed with the uniform distribution, (1 - eps) y + eps / C. "mean" divides by N."""
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / log_probs.shape[1]
+    products = log_probs * target if weight is None else log_probs * target * weight
+    losses = -products.sum(1)
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
-                                     reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of logits against targets in [0, 1], computed stably."""
-    check_reduction("binary_cross_entropy_with_logits", reduction)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    return BCEWithLogits.apply(input, target, reduction)
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+                  size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits (N, C) against int64 labels (N,) (or class probabilities (N, C)).
+
+    loss_n = -log softmax(z_n)[t_n]. ``weight`` (C,) weighs each class (the mean
+    then divides by the summed weights of the labels), rows labelled
+    ``ignore_index`` add nothing and get no gradient, ``label_smoothing`` eps
+    mixes the one-hot target with the uniform distribution (see
+    _class_index_loss for the formula). Without these options the fused
+    CrossEntropy op runs.
+    """
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction("cross_entropy", reduction)
+    if label_smoothing and not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    if isinstance(input, Tensor) and input.ndim == 1 and isinstance(target, Tensor) and target.ndim == 0:
+        one = cross_entropy(input.reshape(1, -1), target.reshape(1), weight, None, ignore_index, None,
+                            reduction, label_smoothing)  # one sample: (C,) and ()
+        return one.reshape(()) if reduction == "none" else one
+    if (isinstance(input, Tensor) and isinstance(target, Tensor) and target.dtype.kind == "f"
+            and tuple(target.shape) == tuple(input.shape) and input.ndim == 2):
+        _check_class_weight("cross_entropy", input, weight)
+        return _class_probability_loss(log_softmax(input, 1), target, weight, reduction, label_smoothing)
+    has_ignored = _check_class_targets("cross_entropy", input, target, ignore_index)
+    if weight is None and not has_ignored and not label_smoothing:
+        return CrossEntropy.apply(input, target, reduction)
+    _check_class_weight("cross_entropy", input, weight)
+    return _class_index_loss(log_softmax(input, 1), target, weight, ignore_index, reduction, label_smoothing)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
+             size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities (N, C) (e.g. from log_softmax) and labels (N,).
+
+    ``weight`` and ``ignore_index`` as in cross_entropy.
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction("nll_loss", reduction)
+    has_ignored = _check_class_targets("nll_loss", input, target, ignore_index)
+    if weight is None and not has_ignored:
+        return NLLLoss.apply(input, target, reduction)
+    _check_class_weight("nll_loss", input, weight)
+    return _class_index_loss(input, target, weight, ignore_index, reduction, 0.0)
 
 
 # ------------------------------------------------------------------ dropout

@@ -15,19 +15,24 @@ class Adam(Optimizer):
         p = p * (1 - lr * weight_decay)           (AdamW: decoupled decay, instead)
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g^2
+        v_max = max(v_max, v); v = v_max          (amsgrad=True only)
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    ``maximize=True`` ascends (g is negated first).
     """
 
     decoupled_weight_decay = False
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
         name = type(self).__name__
         if lr < 0 or eps < 0 or weight_decay < 0:
             raise ValueError(f"{name}: lr, eps and weight_decay must be >= 0, got {lr}, {eps}, {weight_decay}")
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
 
     def step(self) -> None:
         for group, p in self.parameters_with_grad():
@@ -39,7 +44,7 @@ class Adam(Optimizer):
                                          "exp_avg_sq": xp.zeros_like(p.array)}
             state["step"] += 1
             step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-            grad = p.grad.array
+            grad = -p.grad.array if group["maximize"] else p.grad.array
             if weight_decay:
                 if self.decoupled_weight_decay:
                     p.array *= 1 - lr * weight_decay
@@ -61,7 +66,15 @@ class Adam(Optimizer):
             # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) multiplied through
             # so that the constants cost no pass over the array of their own:
             #   = (lr * sqrt(bc2) / bc1) * m / (sqrt(v) + eps * sqrt(bc2))
-            xp.sqrt(exp_avg_sq, out=scratch)
+            if group["amsgrad"]:  # use the largest v so far: the step size never grows back
+                second_moment = state.get("max_exp_avg_sq")
+                if second_moment is None:  # max(0, v) = v at the first step
+                    second_moment = state["max_exp_avg_sq"] = exp_avg_sq.copy()
+                else:
+                    xp.maximum(second_moment, exp_avg_sq, out=second_moment)
+            else:
+                second_moment = exp_avg_sq
+            xp.sqrt(second_moment, out=scratch)
             scratch += eps * bias_correction2_sqrt
             xp.divide(exp_avg, scratch, out=scratch)
             scratch *= lr * bias_correction2_sqrt / bias_correction1
@@ -75,5 +88,7 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)

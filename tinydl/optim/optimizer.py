@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import tinydl.backend as backend
-from ..nn.module import clear_grads
+from ..nn.module import Module, clear_grads
 from ..tensor import Tensor
 
 
@@ -23,6 +23,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors or dicts, "
                             "got a single Tensor (wrap it in a list)")
+        if isinstance(params, Module):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of tensors, got the "
+                            f"{type(params).__name__} module itself; pass model.parameters()")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list "
@@ -40,8 +43,11 @@ class Optimizer:
         for p in group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: can only optimize tensors, got {type(p).__name__}")
-            if not p.is_leaf or not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: can only optimize leaf tensors that require grad")
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can't optimize a non-leaf tensor (one computed "
+                                 "by an op); optimize the leaf parameters it was computed from")
+            # A parameter with requires_grad=False (a frozen layer) is allowed, as in PyTorch:
+            # it never gets a .grad, and step() skips parameters without one.
             if id(p) in seen:
                 raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
             seen.add(id(p))

@@ -14,20 +14,23 @@ class SGD(Optimizer):
         b = momentum * b + (1 - dampening) * g  (later steps)
         g = g + momentum * b if nesterov else b (when momentum != 0)
         p = p - lr * g
+
+    ``maximize=True`` ascends (g is negated first).
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
         if lr < 0 or momentum < 0 or weight_decay < 0:
             raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def step(self) -> None:
         for group, p in self.parameters_with_grad():
-            grad = p.grad.array
+            grad = -p.grad.array if group["maximize"] else p.grad.array
             if group["weight_decay"]:
                 grad = grad + group["weight_decay"] * p.array
             momentum = group["momentum"]

@@ -1,4 +1,7 @@
 """``tinydl.utils.data``: PyTorch's import path for tinydl.data, so ported code needs no other change."""
-from ..data import DataLoader, Dataset, TensorDataset, collate
+from ..data import (BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, Subset,
+                    SubsetRandomSampler, TensorDataset, collate, default_collate, default_convert, random_split)
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "collate"]
+__all__ = ["BatchSampler", "DataLoader", "Dataset", "RandomSampler", "SequentialSampler", "Subset",
+           "SubsetRandomSampler", "TensorDataset", "collate", "default_collate", "default_convert",
+           "random_split"]
