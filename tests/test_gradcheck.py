@@ -31,13 +31,13 @@ def test_correct_gradient_passes():
 
 def test_wrong_gradient_is_reported_with_input_and_element():
     x = leaf(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    with pytest.raises(tinydl.GradcheckError, match=r"gradient of input 0 \(shape \(2, 2\)\) is wrong at element \(0, 1\): analytical .* numerical"):
+    with pytest.raises(tinydl.GradcheckError, match=r"gradient of x \(shape \(2, 2\)\) is wrong at element \(0, 1\): analytical .* numerical"):
         tinydl.gradcheck(WrongSquare.apply, [x])
 
 
 def test_second_input_is_named():
     a, b = leaf(np.ones(2)), leaf(np.array([1.0, 2.0, 3.0]))
-    with pytest.raises(tinydl.GradcheckError, match="gradient of input 1"):
+    with pytest.raises(tinydl.GradcheckError, match="gradient of q "):
         tinydl.gradcheck(lambda p, q: p.sum() + WrongSquare.apply(q), [a, b])
 
 
@@ -49,7 +49,7 @@ def test_large_inputs_are_checked_along_random_directions():
 
 
 def test_float32_inputs_are_refused():
-    with pytest.raises(TypeError, match="gradcheck: input 0 has dtype float32; use float64"):
+    with pytest.raises(TypeError, match="gradcheck: t has dtype float32; use float64"):
         tinydl.gradcheck(lambda t: t * 2, [tinydl.ones(2, requires_grad=True)])
 
 

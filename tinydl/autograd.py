@@ -10,7 +10,7 @@
             (x,) = ctx.saved_tensors
             return 3 * x ** 2 * grad_out
 """
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
 from .tensor import Context, Function, enable_grad, is_grad_enabled, no_grad
 
-__all__ = ["Context", "Function", "GradcheckError", "enable_grad", "gradcheck", "is_grad_enabled", "no_grad"]
+__all__ = ["Context", "Function", "GradcheckError", "GradcheckWarning", "enable_grad", "gradcheck", "is_grad_enabled", "no_grad"]
