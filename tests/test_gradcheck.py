@@ -19,10 +19,9 @@ class WrongSquare(tinydl.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        grad = 2 * x * grad_out
-        grad = grad.copy()
-        grad.flat[1] += 0.5
-        return grad
+        mistake = tinydl.zeros(x.shape, dtype=x.dtype)
+        mistake.view(-1)[1] = 0.5  # a view: writes into mistake
+        return 2 * x * grad_out + mistake
 
 
 def test_correct_gradient_passes():

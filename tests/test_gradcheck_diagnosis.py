@@ -9,7 +9,7 @@ import pytest
 import tinydl
 from helpers import leaf
 
-Function = tinydl.autograd.Function
+Function = tinydl.Function  # tinydl's array-level Function: forward/backward on ndarrays
 
 
 def planted(forward, backward):
@@ -189,6 +189,21 @@ def test_strict_mode_catches_the_unsummed_bias_gradient():
     message = diagnosis_of(UnsummedBiasLinear.apply, inputs, strict=True)
     assert "strict" in message and "shape (2, 4) for bias (argument 2), whose shape is (4,)" in message
     assert "missing sum over a broadcast axis" in message and "grad.sum(axis=0)" in message
+
+
+def test_strict_mode_checks_pytorch_style_functions_too():
+    class TensorUnsummedBias(tinydl.autograd.Function):  # forward/backward see Tensors
+        @staticmethod
+        def forward(ctx, x, bias):
+            return x + bias
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out, grad_out
+
+    inputs = [leaf(X), leaf(np.arange(3.0))]
+    assert tinydl.gradcheck(TensorUnsummedBias.apply, inputs)
+    assert "grad.sum(axis=0)" in diagnosis_of(TensorUnsummedBias.apply, inputs, strict=True)
 
 
 def test_strict_mode_checks_dtypes_and_passes_correct_functions():

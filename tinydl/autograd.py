@@ -1,16 +1,104 @@
-"""``tinydl.autograd``: the extension point, under PyTorch's names.
+"""``tinydl.autograd``: write your own differentiable op, and ask for gradients, as in PyTorch.
 
     class Cube(tinydl.autograd.Function):
         @staticmethod
-        def forward(ctx, x):
+        def forward(ctx, x):                 # x: a Tensor
             ctx.save_for_backward(x)
             return x ** 3
         @staticmethod
-        def backward(ctx, grad_out):
+        def backward(ctx, grad_out):         # grad_out: a Tensor, d(loss)/d(output)
             (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * grad_out
-"""
-from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
-from .tensor import Context, Function, enable_grad, is_grad_enabled, no_grad
+            return 3 * x ** 2 * grad_out     # d(loss)/d(x), by the chain rule
 
-__all__ = ["Context", "Function", "GradcheckError", "GradcheckWarning", "enable_grad", "gradcheck", "is_grad_enabled", "no_grad"]
+    y = Cube.apply(x)
+    (dy_dx,) = tinydl.autograd.grad(y.sum(), [x])
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Sequence
+
+import tinydl.backend as backend
+from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
+from .tensor import NO_HIGHER_ORDER, Context, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
+from .tensor import Function as _ArrayFunction
+
+
+class Function(_ArrayFunction):
+    """PyTorch's ``torch.autograd.Function``: ``forward(ctx, *args)`` and ``backward(ctx, *grads)``.
+
+    It is tinydl's one ``Function`` idea (see ``tinydl/tensor.py``) with one
+    difference: forward and backward here receive **Tensors** (and may use any
+    Tensor method), where tinydl's built-in ops receive the raw arrays inside
+    them for speed. forward runs without recording a graph (the Function is one
+    node); ``ctx.save_for_backward(*tensors)`` / ``ctx.saved_tensors``,
+    ``ctx.needs_input_grad`` and ``ctx.mark_non_differentiable`` work as in
+    PyTorch. backward returns one Tensor (or None) per forward argument; a
+    numpy/cupy array is accepted too. One output per Function.
+    """
+
+    sees_tensors = True
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """PyTorch's decorator for backwards that can't be differentiated again: every tinydl backward."""
+    return backward
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
+    """d(outputs)/d(inputs), returned as a tuple of Tensors, without touching any ``.grad``.
+
+    ``grad_outputs`` plays the role of ``backward``'s ``gradient`` (needed for outputs
+    with more than one element). An input the outputs do not depend on is an error
+    unless ``allow_unused=True`` (then its gradient is None, or zeros with
+    ``materialize_grads=True``).
+    """
+    if create_graph:
+        raise NotImplementedError(NO_HIGHER_ORDER)
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    for position, tensor in enumerate(outputs + inputs):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"autograd.grad: expected Tensors, got {type(tensor).__name__} at position {position}")
+    for output in outputs:
+        if not output.requires_grad:
+            raise RuntimeError("autograd.grad: an output does not require grad and has no grad_fn")
+    for tensor in inputs:
+        if not tensor.requires_grad:
+            raise RuntimeError("autograd.grad: one of the inputs does not require grad")
+    root_grads = [output._initial_gradient(g, "autograd.grad") for output, g in zip(outputs, grad_outputs)]
+
+    capture: dict = {id(tensor): None for tensor in inputs}
+    # Non-leaf inputs: their node hands over the gradient as it passes (see _run_tensor_hooks).
+    previous = {}
+    for tensor in inputs:
+        if tensor.grad_fn is not None:
+            previous[tensor.grad_fn] = tensor.grad_fn.retained
+            tensor.grad_fn.retained = weakref.ref(tensor)
+    try:
+        run_backward(outputs, root_grads, bool(retain_graph), capture)
+    finally:
+        for node, retained in previous.items():
+            node.retained = retained
+
+    results = []
+    for position, tensor in enumerate(inputs):
+        value = capture[id(tensor)]
+        if value is None:
+            if not allow_unused and not materialize_grads:
+                raise RuntimeError(
+                    f"autograd.grad: input {position} (shape {tuple(tensor.shape)}) was not used to compute "
+                    "the outputs; pass allow_unused=True if that is expected")
+            zeros = Tensor(backend.get_array_module(tensor.array).zeros_like(tensor.array))
+            results.append(zeros if materialize_grads else None)
+        else:
+            results.append(Tensor(value))
+    return tuple(results)
+
+
+__all__ = ["Context", "Function", "GradcheckError", "GradcheckWarning", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
+           "no_grad", "once_differentiable"]

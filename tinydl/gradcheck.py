@@ -156,9 +156,12 @@ def _check_strict(fn: Callable, inputs: list, names: list, rng: Any, only: tuple
             return function in only
         return not function.__module__.startswith("tinydl.")
 
-    for out in _float_tensors(fn(*inputs)):
-        if out.grad_fn is not None:
-            check_node_gradients(topological_order(out), rng, exact=True, chosen=chosen)
+    check_node_gradients(_graph_of(fn(*inputs)), rng, exact=True, chosen=chosen)
+
+
+def _graph_of(result: Any) -> list:
+    """The nodes that made fn's outputs, each after the nodes that made its inputs."""
+    return topological_order([out.grad_fn for out in _float_tensors(result) if out.grad_fn is not None])
 
 
 def _check_all(fn: Callable, inputs: list, targets: list, names: list, eps: float, atol: float,
@@ -181,9 +184,7 @@ def _check_all(fn: Callable, inputs: list, targets: list, names: list, eps: floa
         try:
             total.backward()
         except RuntimeError as error:  # e.g. a gradient of a shape the engine cannot fit
-            graph = [t for out in _float_tensors(fn(*inputs)) if out.grad_fn is not None
-                     for t in topological_order(out)]
-            check_node_gradients(graph, rng, exact=False, chosen=lambda function: True)
+            check_node_gradients(_graph_of(fn(*inputs)), rng, exact=False, chosen=lambda function: True)
             raise GradcheckError(f"gradcheck: backward failed: {error}") from error
 
     def loss_at(x: Tensor, perturbation: Any) -> float:

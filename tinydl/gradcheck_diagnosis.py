@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy
 
 import tinydl.backend as backend
-from .tensor import Tensor, unbroadcast
+from .tensor import Tensor, no_grad, unbroadcast
 
 
 class GradcheckError(AssertionError):
@@ -165,40 +165,63 @@ def _shape_problem(grad: Any, shape: tuple) -> str:
     return "it must have the input's shape"
 
 
-def check_node_gradients(order: list[Tensor], rng: Any, exact: bool, chosen: Callable[[type], bool]) -> None:
+def check_node_gradients(order: list, rng: Any, exact: bool, chosen: Callable[[type], bool]) -> None:
     """Call the backward of each node in ``order`` with a random grad_out and check its gradients.
 
     ``exact`` (strict mode): each gradient must have exactly its input's shape and dtype.
     Otherwise only shapes that the engine's un-broadcasting cannot fit are reported.
     """
-    for tensor in order:
-        node = tensor.grad_fn
+    for node in order:
         function = node.function
         if not chosen(function):
             continue
-        grad_out = backend.to_device(rng.standard_normal(tensor.shape).astype(tensor.dtype), tensor.device)
-        grads = function.backward(node, grad_out)
+        grad_out = backend.to_device(rng.standard_normal(node.output_shape).astype(node.output_dtype),
+                                     _device_of(node))
+        if function.sees_tensors:  # autograd.Function: backward takes and returns Tensors
+            with no_grad():
+                grads = function.backward(node, Tensor(grad_out))
+        else:
+            grads = function.backward(node, grad_out)
         grads = grads if isinstance(grads, tuple) else (grads,)
+        grads = tuple(g.array if isinstance(g, Tensor) else g for g in grads)
         names = _argument_names(function)
         where = f"{function.__name__}.backward"
-        if len(grads) != len(node.inputs):
+        if len(grads) != len(node.parents):
             raise GradcheckError(f"gradcheck: {where} returned {len(grads)} gradients, but forward "
-                                 f"takes {len(node.inputs)} arguments: return one per argument (None "
+                                 f"takes {len(node.parents)} arguments: return one per argument (None "
                                  "for arguments that need no gradient)")
-        for position, (parent, grad) in enumerate(zip(node.inputs, grads)):
+        for position, (parent, grad) in enumerate(zip(node.parents, grads)):
             if parent is None or grad is None:
                 continue
             name = f"{names[position]} (argument {position})" if position < len(names) else f"argument {position}"
-            shape, got = tuple(parent.shape), tuple(numpy.shape(grad))
+            shape, dtype = _shape_and_dtype(parent)
+            got = tuple(numpy.shape(grad))
             if got != shape and (exact or not _fits_after_sum(grad, shape)):
                 raise GradcheckError(
                     f"gradcheck{' (strict)' if exact else ''}: {where} returned a gradient of shape {got} "
-                    f"for {name}, whose shape is {shape}: "
-                    f"{_shape_problem(grad, shape)}" + (
+                    f"for {name}, whose shape is {shape}: {_shape_problem(grad, shape)}" + (
                         "; the engine would sum it for you, but strict mode checks the backward you wrote"
                         if exact and _fits_after_sum(grad, shape) else ""))
-            dtype = getattr(grad, "dtype", None)
-            if exact and dtype != parent.dtype:
+            if exact and getattr(grad, "dtype", None) != dtype:
                 raise GradcheckError(
-                    f"gradcheck (strict): {where} returned a gradient of dtype {dtype} for {name}, "
-                    f"whose dtype is {parent.dtype}; return the input's dtype")
+                    f"gradcheck (strict): {where} returned a gradient of dtype {getattr(grad, 'dtype', None)} "
+                    f"for {name}, whose dtype is {dtype}; return the input's dtype")
+
+
+def _shape_and_dtype(parent: Any) -> tuple:
+    """An edge ends at a node (the input's shape is that node's output shape) or at a leaf tensor."""
+    if isinstance(parent, Tensor):
+        return tuple(parent.shape), parent.dtype
+    return tuple(parent.output_shape), parent.output_dtype
+
+
+def _device_of(node: Any) -> str:
+    """The device of the leaves below ``node`` (grad_out must live there too)."""
+    stack = [node]
+    while stack:
+        for parent in stack.pop().parents:
+            if isinstance(parent, Tensor):
+                return parent.device
+            if parent is not None:
+                stack.append(parent)
+    return "cpu"

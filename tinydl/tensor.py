@@ -17,6 +17,7 @@ are attached to Tensor in one table, ``tinydl/methods.py``.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any, Callable
 
 import tinydl.backend as backend
@@ -74,6 +75,12 @@ class enable_grad(_GradMode):
 
 
 # ------------------------------------------------------------- Function, ctx
+# Instruments (tinydl/autograd: trace, draw, detect_anomaly) plug into these two
+# lists. Empty, they cost the engine one truth test per node.
+node_observers: list[Callable] = []      # observer(node, output) when apply records a node
+backward_observers: list[Callable] = []  # observer(node, grad_out, input_grads) per node in backward
+
+
 class VersionCounter:
     """Counts in-place changes of one storage; tensors that share the storage (views) share it."""
 
@@ -87,39 +94,78 @@ class VersionCounter:
 
 
 class Context:
-    """A Function's scratchpad, and the node of the graph (``tensor.grad_fn``).
+    """A Function's scratchpad during forward, and afterwards a node of the graph (``grad_fn``).
 
     ``forward`` stores what ``backward`` needs with :meth:`save_for_backward`
-    (or as plain attributes: ``ctx.dim = dim``). ``inputs`` holds, for each
-    argument of forward, the input Tensor if it requires grad, else None.
+    (or as plain attributes: ``ctx.dim = dim``). ``parents`` has one entry per
+    argument of forward: the node (Context) that made that input, the input
+    itself if it is a leaf that requires grad, or None. Edges point at nodes,
+    not at tensors, as in PyTorch: a tensor changed in place later gets a new
+    node, and the graph recorded before the change stays what it was.
     """
 
-    def __init__(self, function: type, inputs: tuple | None) -> None:
+    # Class-level defaults: most nodes never set these.
+    hooks: list | None = None        # tensor.register_hook(fn) on the tensor this node made
+    retained: Any = None             # weakref to that tensor, after tensor.retain_grad()
+    saved_versions: tuple = ()       # (counter, version when saved, shape) per saved tensor
+    non_differentiable: bool = False
+
+    def __init__(self, function: type, parents: tuple | None) -> None:
         self.function = function
-        self.inputs = inputs
-        self.needs_input_grad = () if inputs is None else tuple(t is not None for t in inputs)
+        self.parents = parents
+        self.needs_input_grad = () if parents is None else tuple(p is not None for p in parents)
         self.saved_tensors: tuple = ()
         self.freed = False
 
-    def save_for_backward(self, *arrays: Any) -> None:
-        """Keep arrays for backward (raw ndarrays, despite PyTorch's name)."""
-        self.saved_tensors = arrays
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep values for backward: arrays in tinydl's ops, Tensors in ``autograd.Function``."""
+        self.saved_tensors = values
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """The output is an integer-like result (an index, a mask): no gradient flows through it."""
+        self.non_differentiable = True
 
     def name(self) -> str:
         return f"{self.function.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: ``((parent_node or AccumulateGrad(leaf) or None, 0), ...)``."""
+        return tuple((AccumulateGrad(p) if isinstance(p, Tensor) else p, 0) for p in self.parents or ())
+
+    @property
+    def metadata(self) -> dict:
+        """A dict instruments may fill (anomaly mode keeps where the node was created)."""
+        if "_metadata" not in self.__dict__:
+            self._metadata: dict = {}
+        return self._metadata
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
 
-class Function:
-    """Base class of every differentiable op, and the way to add your own.
+class AccumulateGrad:
+    """The end of an edge at a leaf: backward adds the gradient into ``variable.grad``."""
 
-    Subclass it and write two static methods on raw arrays::
+    def __init__(self, variable: "Tensor") -> None:
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+class Function:
+    """Base class of every differentiable op: a forward, its backward right below, and ``apply``.
+
+    Subclass it and write two static methods::
 
         class Square(Function):
             @staticmethod
-            def forward(ctx, x):            # x: ndarray
+            def forward(ctx, x):
                 ctx.save_for_backward(x)
                 return x * x
             @staticmethod
@@ -129,12 +175,19 @@ class Function:
 
         y = Square.apply(t)                 # t: Tensor
 
+    tinydl's own ops receive and return the raw ndarrays inside the tensors
+    (no wrapping per call: they are the engine's hot path). The public
+    ``tinydl.autograd.Function`` is this same class with ``sees_tensors =
+    True``: forward and backward receive Tensors, as in PyTorch.
+
     ``backward`` returns one gradient per argument of ``forward`` (a single
-    array when there is one argument; None for arguments that are not
+    value when there is one argument; None for arguments that are not
     tensors or need no gradient). It must not modify ``grad_out`` in place.
     Gradients may have the broadcast shape of the output: backward() sums them
     down to each input's shape.
     """
+
+    sees_tensors = False
 
     @staticmethod
     def forward(ctx: Context, *args: Any) -> Any:
@@ -147,8 +200,10 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> "Tensor":
         """Run forward on the arrays inside ``args`` and, if needed, record the graph node."""
+        if cls.sees_tensors:
+            return _apply_with_tensors(cls, args)
         arrays = []
-        inputs = []
+        parents = []
         any_requires_grad = False
         first_array = None
         for arg in args:
@@ -165,14 +220,15 @@ class Function:
                 arrays.append(data)
                 if arg.requires_grad:
                     any_requires_grad = True
-                    inputs.append(arg)
+                    # The edge: the node that made arg, or arg itself when it is a leaf.
+                    parents.append(arg.grad_fn or arg)
                     continue
             else:
                 arrays.append(arg)
-            inputs.append(None)
+            parents.append(None)
 
         record = any_requires_grad and _grad_enabled
-        ctx = Context(cls, tuple(inputs) if record else None)
+        ctx = Context(cls, tuple(parents) if record else None)
         output = cls.forward(ctx, *arrays)
         if type(output) is not backend.NUMPY_ARRAY:  # rare: a numpy scalar, a cupy array, a mistake
             checked = backend.scalar_to_array(output)
@@ -183,9 +239,55 @@ class Function:
         if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
             _share_version_counter(result, args)
         if record and output.dtype.kind == "f":
-            result.requires_grad = True
-            result.grad_fn = ctx
+            _record(ctx, result, args)
         return result
+
+
+def _record(ctx: Context, result: "Tensor", args: tuple) -> None:
+    """Make ``ctx`` the node that produced ``result``."""
+    result.requires_grad = True
+    result.grad_fn = ctx
+    ctx.output_shape = result.array.shape
+    ctx.output_dtype = result.array.dtype
+    if ctx.saved_tensors:
+        ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, args, result)
+    for observer in node_observers:
+        observer(ctx, result)
+
+
+def _storage(array: Any) -> Any:
+    """The array that owns the memory ``array`` looks at (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    return array if base is None else base
+
+
+def _versions_of_saved(saved: tuple, args: tuple, result: "Tensor") -> tuple:
+    """For every saved value that is (a view of) an input's or the output's storage, remember
+    that storage's version now; backward checks it has not changed (see _check_saved_versions)."""
+    tensors = [arg for arg in args if isinstance(arg, Tensor)]
+    tensors.append(result)
+    remembered = []
+    for value in saved:
+        if isinstance(value, Tensor):  # autograd.Function saves tensors themselves
+            remembered.append((value._versions, value._versions.value, value.shape))
+            continue
+        storage = _storage(value)
+        for tensor in tensors:
+            if tensor.array is value or _storage(tensor.array) is storage:
+                remembered.append((tensor._versions, tensor._versions.value, tensor.shape))
+                break
+    return tuple(remembered)
+
+
+def _check_saved_versions(node: Context) -> None:
+    """Refuse to compute a gradient from values that were changed in place after forward saved them."""
+    for counter, version, shape in node.saved_versions:
+        if counter.value != version:
+            raise RuntimeError(
+                f"{node.name()}: one of the tensors needed for gradient computation has been modified "
+                f"by an in-place operation: a tensor of shape {tuple(shape)} is at version {counter.value}; "
+                f"{node.function.__name__} saved it at version {version}. Compute a new tensor instead "
+                f"(x = x + 1, not x += 1), or make the in-place change after backward().")
 
 
 def _share_version_counter(view: "Tensor", args: tuple) -> None:
@@ -197,6 +299,44 @@ def _share_version_counter(view: "Tensor", args: tuple) -> None:
             return
 
 
+# ------------------------------------------- autograd.Function (Tensor protocol)
+def _apply_with_tensors(cls: type, args: tuple) -> "Tensor":
+    """apply() for PyTorch-style Functions: forward and backward see Tensors, not arrays.
+
+    forward runs under no_grad (its own ops are not recorded: the Function is one node).
+    """
+    parents = tuple((arg.grad_fn or arg) if isinstance(arg, Tensor) and arg.requires_grad else None
+                    for arg in args)
+    record = _grad_enabled and any(p is not None for p in parents)
+    ctx = Context(cls, parents if record else None)
+    with no_grad():
+        output = cls.forward(ctx, *args)
+    if isinstance(output, tuple):
+        raise TypeError(f"{cls.__name__}.forward returned {len(output)} values; tinydl's Functions "
+                        "have one output (return a single Tensor, or write two Functions)")
+    if not isinstance(output, Tensor):
+        array = backend.scalar_to_array(output)
+        if array is None:
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(output).__name__}")
+        output = Tensor(array)
+    if output.grad_fn is not None or output.requires_grad or any(output is arg for arg in args):
+        view = Tensor(output.array)  # returned an input (or a graph tensor): a fresh handle on it
+        view._versions = output._versions
+        output = view
+    if record and output.array.dtype.kind == "f" and not ctx.non_differentiable:
+        _record(ctx, output, args)
+    return output
+
+
+def _backward_with_tensors(node: Context, grad_out: Any) -> tuple:
+    """Call a PyTorch-style backward with a Tensor and hand its Tensors back as arrays."""
+    with no_grad():
+        returned = node.function.backward(node, Tensor(grad_out))
+    if not isinstance(returned, tuple):
+        returned = (returned,)
+    return tuple(g.array if isinstance(g, Tensor) else g for g in returned)
+
+
 # ------------------------------------------------------------------- Tensor
 class Tensor:
     """An n-dimensional array that can remember how it was computed.
@@ -206,7 +346,7 @@ class Tensor:
     """
 
     # ``array`` is the raw numpy/cupy ndarray (PyTorch's ``.data`` is a Tensor; see ``data`` below).
-    __slots__ = ("array", "_grad", "requires_grad", "grad_fn", "_versions", "__weakref__")
+    __slots__ = ("array", "_grad", "requires_grad", "grad_fn", "_versions", "_hooks", "__weakref__")
 
     # NumPy must not treat a Tensor as an array in `ndarray + tensor`: defer to
     # our reflected operators instead.
@@ -220,6 +360,7 @@ class Tensor:
         self._grad: Tensor | None = None
         self.grad_fn: Context | None = None
         self._versions = VersionCounter()
+        self._hooks: list | None = None  # register_hook on a leaf
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -382,29 +523,85 @@ class Tensor:
         return prefix + ", ".join([body] + extras) + ")"
 
     # ------------------------------------------------------------ autograd
-    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Add d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         ``gradient`` is d(loss)/d(self); it may be left out for a one-element
         tensor (it is then 1). The graph is freed afterwards unless
         ``retain_graph=True``.
         """
+        if create_graph:
+            raise NotImplementedError(NO_HIGHER_ORDER)
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported by tinydl; use "
+                                      "tinydl.autograd.grad(loss, inputs) to get gradients for some tensors only")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn; were its inputs "
                 "created with requires_grad=True, and was it computed outside no_grad()?")
+        run_backward([self], [self._initial_gradient(gradient, "backward")], bool(retain_graph))
+
+    def _initial_gradient(self, gradient: Any, where: str) -> Any:
+        """d(self)/d(self): ones for a one-element tensor, else the ``gradient`` the caller gives."""
         if gradient is None:
             if self.array.size != 1:
                 raise RuntimeError(
-                    f"backward: gradient can be left out only for one-element outputs, this one has "
+                    f"{where}: gradient can be left out only for one-element outputs, this one has "
                     f"shape {tuple(self.shape)}; pass gradient= a tensor of that shape (or call .sum() first)")
-            grad = backend.get_array_module(self.array).ones_like(self.array)
+            return backend.get_array_module(self.array).ones_like(self.array)
+        grad = gradient.array if isinstance(gradient, Tensor) else gradient
+        if not backend.is_ndarray(grad):
+            raise TypeError(f"{where}: gradient must be a Tensor, got {type(gradient).__name__}")
+        if tuple(grad.shape) != tuple(self.shape):
+            raise RuntimeError(f"{where}: gradient has shape {tuple(grad.shape)} but the "
+                               f"tensor has shape {tuple(self.shape)}")
+        return grad.astype(self.array.dtype, copy=False)
+
+    def register_hook(self, hook: Callable) -> "RemovableHandle":
+        """Call ``hook(grad)`` when backward computes d(loss)/d(self); a returned tensor replaces grad.
+
+        Returns a handle: ``handle.remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
         else:
-            grad = gradient.array if isinstance(gradient, Tensor) else gradient
-            if tuple(grad.shape) != tuple(self.shape):
-                raise RuntimeError(f"backward: gradient has shape {tuple(grad.shape)} but the "
-                                   f"tensor has shape {tuple(self.shape)}")
-        run_backward(self, grad, retain_graph)
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = []
+            hooks = self.grad_fn.hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too (leaves keep theirs anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that doesn't require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retained is not None and self.grad_fn.retained() is self
+
+
+NO_HIGHER_ORDER = ("create_graph=True (gradients of gradients) is not supported by tinydl: its backward "
+                    "computes on raw arrays and records no graph. Use finite differences "
+                    "(tinydl.gradcheck) to check a gradient, or PyTorch for higher-order derivatives.")
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
 
 
 # ------------------------------------------------------------------ backward
@@ -425,85 +622,143 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
     return grad
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Non-leaf tensors reachable from ``root``, each after all of its inputs.
+def topological_order(roots: list[Context]) -> list[Context]:
+    """The nodes reachable from ``roots``, each after all of the nodes that made its inputs.
 
     An explicit stack replaces recursion, so a chain of 100,000 ops is fine.
     """
-    order: list[Tensor] = []
+    order: list[Context] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Context, bool]] = [(root, False) for root in roots]
     while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
             continue
-        if id(tensor) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(tensor))
-        node = tensor.grad_fn
+        visited.add(id(node))
         if node.freed:
             raise RuntimeError(
                 f"backward: trying to go through the graph a second time, but {node.name()} was "
                 "freed by an earlier backward(); pass retain_graph=True to the first backward() "
                 "if you need to backpropagate through the same graph twice")
-        stack.append((tensor, True))
-        for parent in node.inputs:
-            if parent is not None and parent.grad_fn is not None and id(parent) not in visited:
+        stack.append((node, True))
+        for parent in node.parents:
+            if type(parent) is Context and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
 
-def run_backward(root: Tensor, root_grad: Any, retain_graph: bool) -> None:
-    """The chain rule over the whole graph; see :meth:`Tensor.backward`."""
-    if root.grad_fn is None:  # a leaf: its gradient is the given one
-        _accumulate_into_leaf(root, backend.scalar_to_array(root_grad))
-        return
-    grads = {id(root): root_grad}  # id(non-leaf tensor) -> d(root)/d(tensor), summed over uses
-    for tensor in reversed(topological_order(root)):
-        grad_out = grads.pop(id(tensor), None)
-        node = tensor.grad_fn
+def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
+                 capture: dict | None = None) -> None:
+    """The chain rule over the whole graph; see :meth:`Tensor.backward`.
+
+    With ``capture`` (``{id(tensor): None}``, from ``autograd.grad``) the gradients of those
+    tensors are stored there instead of being added into ``.grad``.
+    """
+    grads: dict = {}  # node -> d(root)/d(the tensor that node made), summed over all its uses
+    for root, grad in zip(roots, root_grads):
+        if root.grad_fn is None:  # a leaf: its gradient is the given one
+            _deliver_to_leaf(root, backend.scalar_to_array(grad), capture)
+        else:
+            grads[root.grad_fn] = grad if root.grad_fn not in grads else grads[root.grad_fn] + grad
+    for node in reversed(topological_order(list(grads))):
+        grad_out = grads.pop(node, None)
         if grad_out is None:  # every path to it returned a None gradient
             continue
-        input_grads = node.function.backward(node, grad_out)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if len(input_grads) != len(node.inputs):
+        if node.hooks is not None or node.retained is not None:
+            grad_out = _run_tensor_hooks(node, grad_out, capture)
+        if node.saved_versions:
+            _check_saved_versions(node)
+        # The chain rule: dL/d(input) = dL/d(output) * d(output)/d(input), in the op's backward.
+        if node.function.sees_tensors:
+            input_grads = _backward_with_tensors(node, grad_out)
+        else:
+            input_grads = node.function.backward(node, grad_out)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+        if len(input_grads) != len(node.parents):
             raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
-                               f"gradients, but forward took {len(node.inputs)} arguments")
-        for position, (parent, grad) in enumerate(zip(node.inputs, input_grads)):
+                               f"gradients, but forward took {len(node.parents)} arguments")
+        if backward_observers:
+            input_grads = tuple(None if parent is None or grad is None else
+                                _fit_to_input(node, position, parent, grad)
+                                for position, (parent, grad) in enumerate(zip(node.parents, input_grads)))
+            for observer in backward_observers:
+                observer(node, grad_out, input_grads)
+        for position, (parent, grad) in enumerate(zip(node.parents, input_grads)):
             if parent is None or grad is None:
                 continue
             grad = _fit_to_input(node, position, parent, grad)
-            if parent.grad_fn is None:
-                _accumulate_into_leaf(parent, grad)
-            else:
-                key = id(parent)
+            if type(parent) is Context:
                 # Out of place on purpose: grad arrays may be shared between inputs.
-                grads[key] = grad if key not in grads else grads[key] + grad
-        if not retain_graph:  # free what this node kept alive: saved arrays and inputs
+                grads[parent] = grad if parent not in grads else grads[parent] + grad
+            else:
+                _deliver_to_leaf(parent, grad, capture)
+        if not retain_graph:  # free what this node kept alive for backward
             node.saved_tensors = ()
-            node.inputs = None
             node.freed = True
 
 
-def _fit_to_input(node: Context, position: int, parent: Tensor, grad: Any) -> Any:
-    """Un-broadcast ``grad`` to the input's shape and dtype; complain if it cannot fit."""
-    shape = parent.array.shape
+def _fit_to_input(node: Context, position: int, parent: "Context | Tensor", grad: Any) -> Any:
+    """Un-broadcast ``grad`` to the input's shape and dtype; refuse what cannot be a gradient."""
+    if type(grad) is not backend.NUMPY_ARRAY:
+        grad = _as_gradient_array(node, position, grad)
+    if type(parent) is Context:
+        shape, dtype = parent.output_shape, parent.output_dtype
+    else:
+        shape, dtype = parent.array.shape, parent.array.dtype
     if grad.shape != shape:
         grad = unbroadcast(grad, shape)
         if grad.shape != shape:
             raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
                                f"{tuple(grad.shape)} for argument {position}, whose shape is {tuple(shape)}")
-    if grad.dtype != parent.array.dtype:
-        grad = grad.astype(parent.array.dtype)
-    if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d results
-        grad = backend.scalar_to_array(grad)
+        if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d sums
+            grad = backend.scalar_to_array(grad)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
     return grad
 
 
-def _accumulate_into_leaf(leaf: Tensor, grad: Any) -> None:
+def _as_gradient_array(node: Context, position: int, grad: Any) -> Any:
+    """A gradient must be an array: unwrap a Tensor, re-wrap a numpy scalar, refuse the rest."""
+    if isinstance(grad, Tensor):
+        return grad.array
+    array = backend.scalar_to_array(grad)  # numpy scalars (0-d results) become 0-d arrays
+    if array is None:
+        raise TypeError(
+            f"{node.function.__name__}.backward returned {type(grad).__name__} for argument {position}; "
+            "expected an array (or Tensor) of that argument's shape, or None for no gradient")
+    return array
+
+
+def _run_tensor_hooks(node: Context, grad: Any, capture: dict | None) -> Any:
+    """tensor.register_hook(fn) and retain_grad() on the tensor ``node`` made: see its gradient."""
+    for hook in list(node.hooks or ()):
+        replaced = hook(Tensor(grad))
+        if replaced is not None:
+            grad = _as_gradient_array(node, 0, replaced)
+    tensor = node.retained() if node.retained is not None else None
+    if tensor is not None and tensor.grad_fn is node and (capture is None or id(tensor) not in capture):
+        tensor._grad = Tensor(grad.copy()) if tensor._grad is None else Tensor(tensor._grad.array + grad)
+    if capture is not None and tensor is not None and id(tensor) in capture:
+        capture[id(tensor)] = grad
+    return grad
+
+
+def _deliver_to_leaf(leaf: "Tensor", grad: Any, capture: dict | None) -> None:
     """leaf.grad += grad (created on first use), never modifying an array in place."""
+    if leaf._hooks is not None:
+        for hook in list(leaf._hooks):
+            replaced = hook(Tensor(grad))
+            if replaced is not None:
+                grad = replaced.array if isinstance(replaced, Tensor) else replaced
+    if capture is not None:
+        if id(leaf) in capture:
+            previous = capture[id(leaf)]
+            capture[id(leaf)] = grad if previous is None else previous + grad
+        return
     if leaf._grad is None:
         leaf._grad = Tensor(grad)  # already an ndarray: _fit_to_input made sure
     else:
