@@ -6,6 +6,7 @@ from typing import Any, Iterable
 import tinydl.backend as backend
 from ..nn.module import clear_grads
 from ..tensor import Tensor
+from ..instruments.anomaly import warn_if_diverged  # issue 11: the one-time NaN/inf warning
 
 
 class Optimizer:
@@ -58,6 +59,8 @@ class Optimizer:
 
     def parameters_with_grad(self) -> Iterable[tuple[dict, Tensor]]:
         """(group, parameter) for every parameter that received a gradient."""
+        # -- issue 11 (tinydl/instruments/anomaly.py): warn once if the gradients became NaN/inf --
+        warn_if_diverged(self)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
