@@ -105,3 +105,21 @@ def test_names_can_be_given_and_modules_name_their_parameters():
     t = tinydl.ones(2, requires_grad=True)
     records = quiet_trace((t * 2).sum(), names={"input": t})
     assert records[-1].name == "input"
+
+
+def test_readme_trace_output_is_what_trace_prints(tmp_path, monkeypatch):
+    import contextlib
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Watching backprop"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    expected = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), {})
+    assert printed.getvalue() == expected
+    assert (tmp_path / "docs" / "backprop_graph.svg").read_text().startswith("<svg")

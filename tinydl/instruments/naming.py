@@ -104,23 +104,29 @@ def local_derivative(function: type, position: int) -> str:
     """The op's derivative for argument ``position``, as its docstring writes it.
 
     tinydl's ops put the math in the docstring: "y = a * b.   dy/da = b, dy/db = a."
-    This picks the clause about that argument ("dy/db = a"), else every line with a
-    derivative in it, else "" (a Function without the math in its docstring).
+    (or one derivative per line below the first). This picks the clauses about that
+    argument ("dy/db = a"), matched by its name or initial (weight -> "dL/dW"); else
+    every derivative the docstring gives; else "" (a Function without math in its docstring).
     """
     doc = (function.__doc__ or "").strip()
     first, *rest = doc.splitlines() or [""]
     parts = re.split(r"\s{3,}", first.strip(), maxsplit=1)
-    derivatives = parts[1] if len(parts) > 1 else " ".join(line.strip() for line in rest if "/d" in line)
-    derivatives = derivatives.strip()
+    lines = [parts[1]] if len(parts) > 1 else [line.strip() for line in rest if "/d" in line]
+    clauses = []
+    for line in lines:
+        line = re.sub(r"^[^=]*:\s+", "", line)  # drop a lead-in such as "For matrices:"
+        for piece in re.split(r"\s{3,}|,\s+(?=d\w*\s*/\s*d)", line):
+            piece = piece.strip().rstrip(".,")
+            if "/d" in piece:
+                clauses.append(piece)
     names = argument_names(function)
     if position < len(names):
-        name = re.escape(names[position])
-        clauses = [re.sub(r"^[^=]*:\s+", "", c.strip()).rstrip(".")  # drop a "For matrices:" lead-in
-                   for c in re.split(r",\s+(?=d\w*\s*/\s*d)", derivatives)]
-        mine = [c for c in clauses if re.search(rf"/\s*d\s*{name}(?![A-Za-z0-9])", c, re.IGNORECASE)]
-        if mine:
-            return ", ".join(mine)
-    return derivatives.rstrip(".")
+        for name in (names[position], names[position][0]):
+            pattern = rf"/\s*d\s*{re.escape(name)}(?![A-Za-z0-9])"
+            mine = [c for c in clauses if re.search(pattern, c, re.IGNORECASE)]
+            if mine:
+                return ", ".join(mine)
+    return ", ".join(clauses)
 
 
 def summarize(array: Any) -> str:
@@ -135,4 +141,4 @@ def summarize(array: Any) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:.4g}"
+    return f"{value + 0.0:.4g}"  # + 0.0 turns -0 into 0
