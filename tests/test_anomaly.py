@@ -99,3 +99,16 @@ def test_healthy_training_does_not_warn():
             optimizer.zero_grad()
             model(tinydl.randn(4, 2)).pow(2).mean().backward()
             optimizer.step()
+
+
+def test_set_detect_anomaly_turns_it_on_and_off():
+    tinydl.autograd.set_detect_anomaly(True)
+    try:
+        x = tinydl.randn(3, requires_grad=True)
+        out = PlantNaN.apply(x).sum()
+        assert "created_at" in out.grad_fn.parents[0].metadata
+        with pytest.raises(RuntimeError, match="PlantNaNBackward"):
+            out.backward()
+    finally:
+        tinydl.autograd.set_detect_anomaly(False)
+    assert node_observers == [] and backward_observers == []

@@ -2,7 +2,8 @@
 
 Boxes are the leaves (blue: name, shape, dtype), the ops (grey: the node's
 name, e.g. LinearBackward, and the module that made it when anomaly mode
-recorded one) and the output (green). Arrows run the way forward did, from
+recorded one: run the forward pass inside ``detect_anomaly()`` to see them)
+and the output (green). Arrows run the way forward did, from
 inputs to the op that used them, labelled with the shape that flows; after
 backward they also carry the gradient's norm ‖g‖ (pass ``records=`` from
 :func:`trace`, or ``backward=True`` to run backward here; otherwise a leaf box
@@ -80,7 +81,7 @@ def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | 
                                                      output_label])
     if root is None:
         return graph
-    graph.edges.append((key(root, "op"), "output", output_label + (f"  {_norm(root_grad)}" if root_grad is not None else "")))
+    graph.edges.append((key(root, "op"), "output", output_label + (f"\n{_norm(root_grad)}" if root_grad is not None else "")))
     for node in names.forward_order:
         lines = [node.name()]
         module = node.metadata.get("module") if "_metadata" in node.__dict__ else None
@@ -97,11 +98,11 @@ def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | 
                     if not records and parent.grad is not None:
                         lines.append(f".grad {_norm(parent.grad.array)}")
                     graph.boxes[key(parent, "leaf")] = Box(key(parent, "leaf"), "leaf", lines)
-                shape = tuple(parent.shape)
+                shape, dtype = tuple(parent.shape), parent.dtype
             else:
-                shape = tuple(parent.output_shape)
+                shape, dtype = tuple(parent.output_shape), parent.output_dtype
             grad = edge_grads.get((id(node), position))
-            label = f"{shape}" + (f"  {_norm(grad)}" if grad is not None else "")
+            label = f"{shape} {dtype}" + (f"\n{_norm(grad)}" if grad is not None else "")
             graph.edges.append((key(parent, "leaf" if isinstance(parent, Tensor) else "op"), key(node, "op"), label))
     return graph
 
@@ -140,8 +141,8 @@ def layout(graph: Graph) -> tuple[float, float]:
 
 
 def _label_position(x1: float, y1: float, x2: float, y2: float) -> tuple[float, float]:
-    """A third of the way from the source: edges that meet at one op are still apart there."""
-    return x1 + (x2 - x1) / 3 + 4, y1 + (y2 - y1) / 3
+    """A quarter of the way from the source: edges that meet at one op are still apart there."""
+    return x1 + (x2 - x1) / 4 + 4, y1 + (y2 - y1) / 4
 
 
 def to_svg(graph: Graph) -> str:
@@ -156,8 +157,9 @@ def to_svg(graph: Graph) -> str:
         parts.append(f'<line class="edge" data-from="{source}" data-to="{target}" x1="{x1:.1f}" y1="{y1:.1f}" '
                      f'x2="{x2:.1f}" y2="{y2:.1f}" stroke="#555" marker-end="url(#arrow)"/>')
         label_x, label_y = _label_position(x1, y1, x2, y2)
-        parts.append(f'<text x="{label_x:.1f}" y="{label_y:.1f}" fill="#a33" font-size="10">'
-                     f'{html.escape(label)}</text>')
+        for i, line in enumerate(label.split("\n")):
+            parts.append(f'<text x="{label_x:.1f}" y="{label_y + 11 * i:.1f}" fill="#a33" font-size="10">'
+                         f'{html.escape(line)}</text>')
     for box in graph.boxes.values():
         parts.append(f'<g class="{box.kind}" id="node-{box.key}">')
         parts.append(f'<rect x="{box.x - box.width / 2:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" '
@@ -207,7 +209,8 @@ def to_dot(graph: Graph) -> str:
         text = "\\n".join(line.replace('"', '\\"') for line in box.lines)
         lines.append(f'  "{box.key}" [label="{text}", shape={shapes[box.kind]}, fillcolor="{COLORS[box.kind]}"];')
     for source, target, label in graph.edges:
-        lines.append(f'  "{source}" -> "{target}" [label="{label}"];')
+        text = label.replace("\n", "\\n")
+        lines.append(f'  "{source}" -> "{target}" [label="{text}"];')
     lines.append("}")
     return "\n".join(lines)
 
