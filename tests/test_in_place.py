@@ -19,12 +19,16 @@ def test_manual_sgd_step_under_no_grad_keeps_the_leaf():
     assert w.requires_grad and w.is_leaf
 
 
-def test_in_place_on_a_tensor_that_requires_grad_is_refused_with_grad_on():
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_with_grad_on():
     w = tinydl.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"add_ \(\+=\): in-place change of a tensor that requires grad"):
+    with pytest.raises(RuntimeError, match=r"add_ \(\+=\): in-place change of a leaf tensor that requires grad"):
         w += 1
-    with pytest.raises(RuntimeError, match="setitem: assigning into a tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="setitem: in-place change of a leaf tensor that requires grad"):
         w[0] = 3.0
+    for name, call in [("fill_", lambda: w.fill_(0)), ("zero_", w.zero_), ("copy_", lambda: w.copy_(w * 2))]:
+        with pytest.raises(RuntimeError, match=f"{name}: in-place change of a leaf"):
+            call()
+    assert host(w).tolist() == [1.0, 1.0] and w.is_leaf
 
 
 def test_in_place_methods_and_operators():

@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
+from .creation import full_like
+from .ops.shape import setitem
 from .tensor import Tensor, is_grad_enabled
 
 
@@ -53,25 +55,49 @@ def _view_as(self: Tensor, other: Tensor) -> Tensor:
     return F.reshape(self, other.shape)
 
 
-def _check_in_place(self: Tensor, name: str) -> None:
-    """Autograd cannot follow a tensor whose values change under it: refuse for tensors that
-    require grad, unless grad mode is off (the manual SGD step
-    ``with tinydl.no_grad(): w -= lr * w.grad`` works, as in PyTorch).
+# ------------------------------------------------------------ in place
+# Two paths, as in PyTorch:
+# * Nothing to record (grad mode off, or no tensor involved requires grad): the
+#   values are written into the tensor's own array and its version counter goes
+#   up, so a backward that saved the old values refuses to run (see
+#   _check_saved_versions in tensor.py). The manual SGD step
+#   ``with tinydl.no_grad(): w -= lr * w.grad`` takes this path.
+# * Something requires grad: the result is computed out of place, recorded in
+#   the graph, and the tensor takes it over (new values, new grad_fn). Nodes
+#   recorded before keep pointing at the old node and the old values, so
+#   ``reg += (w * w).sum()`` and ``out[t] = h`` give PyTorch's gradients.
+#   Unlike PyTorch, the tensor gets a new array: views taken of it earlier do
+#   not see the change.
+def _records_graph(self: Tensor, *values: Any) -> bool:
+    return is_grad_enabled() and (self.requires_grad or any(isinstance(v, Tensor) and v.requires_grad
+                                                            for v in values))
 
-    Unlike PyTorch, tinydl does not notice when you change a tensor that an op has
-    saved for its backward (``y = w * x; x += 1; y.backward()`` gives w the gradient
-    of the new x): change tensors between training steps, not inside one.
-    """
-    if self.requires_grad and is_grad_enabled():
+
+def _refuse_leaf(self: Tensor, name: str) -> None:
+    if self.requires_grad and self.grad_fn is None:
         raise RuntimeError(
-            f"{name}: in-place change of a tensor that requires grad; autograd would lose the "
-            f"values it saved. Inside `with tinydl.no_grad():` it is allowed (e.g. a manual SGD "
-            f"step), otherwise write x = x + y")
+            f"{name}: in-place change of a leaf tensor that requires grad (a parameter or an input "
+            f"created with requires_grad=True); autograd needs its value as it was. Inside "
+            f"`with tinydl.no_grad():` it is allowed (e.g. a manual SGD step), otherwise write x = x + y")
+
+
+def _take_over(self: Tensor, result: Tensor, name: str) -> Tensor:
+    """self becomes result (recorded path): same Python object, new values and grad_fn."""
+    if tuple(result.shape) != tuple(self.shape):
+        raise ValueError(f"{name}: the result has shape {tuple(result.shape)}, which does not fit "
+                         f"in place in the tensor of shape {tuple(self.shape)}")
+    if result.dtype != self.dtype:
+        if not dtypes.can_store(result.dtype, self.dtype):
+            raise TypeError(f"{name}: the result has dtype {result.dtype}, which cannot be stored "
+                            f"in place in a {self.dtype} tensor")
+        result = F.cast(result, self.dtype)
+    self.array, self._versions = result.array, result._versions
+    self.grad_fn, self.requires_grad = result.grad_fn, result.requires_grad
+    return self
 
 
 def _store(self: Tensor, values: Any, name: str) -> Tensor:
     """Write values (a tensor broadcastable to self, or a number) into self's own array."""
-    _check_in_place(self, name)
     if isinstance(values, Tensor):
         if not dtypes.can_store(values.dtype, self.dtype):
             raise TypeError(f"{name}: the result has dtype {values.dtype}, which cannot be stored "
@@ -79,40 +105,50 @@ def _store(self: Tensor, values: Any, name: str) -> Tensor:
         values = F.to_device(values, self.device).array
     try:
         self.array[...] = values
-        self._bump_version()
     except ValueError:
         raise ValueError(f"{name}: a value of shape {tuple(getattr(values, 'shape', ()))} does not fit "
                          f"in the tensor of shape {tuple(self.shape)}") from None
+    self._bump_version()
     return self
 
 
 def _in_place(function: Callable, name: str) -> Callable:
-    """x += y, x.add_(y), ...: compute out of place, then write the result into x's own array."""
-    def method(self: Tensor, *args: Any) -> Tensor:
-        return _store(self, function(self, *args), name)  # _store refuses before writing anything
+    """x += y, x.add_(y), ...: compute out of place, then write into x or take the result over."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if _records_graph(self, *args, *kwargs.values()):
+            _refuse_leaf(self, name)
+            return _take_over(self, function(self, *args, **kwargs), name)
+        return _store(self, function(self, *args, **kwargs), name)
     return method
 
 
 def _fill(self: Tensor, value: Any) -> Tensor:
-    return _store(self, value.item() if isinstance(value, Tensor) else value, "fill_")
+    return _copy(self, value, "fill_")
 
 
 def _zero(self: Tensor) -> Tensor:
-    return _store(self, 0, "zero_")
+    return _copy(self, 0, "zero_")
 
 
-def _copy(self: Tensor, source: Any) -> Tensor:
+def _copy(self: Tensor, source: Any, name: str = "copy_") -> Tensor:
     """Copy source's values (broadcast, cast, moved to this tensor's device) into this tensor."""
+    if _records_graph(self, source):
+        _refuse_leaf(self, name)
+        if not isinstance(source, Tensor):  # a constant: the old values' gradient path ends here
+            return _take_over(self, full_like(self, source), name)
+        source = F.expand(F.cast(F.to_device(source, self.device), self.dtype), self.shape)
+        return _take_over(self, source, name)
     if isinstance(source, Tensor):
         source = F.cast(F.to_device(source, self.device), self.dtype)
-    return _store(self, source, "copy_")
+    return _store(self, source, name)
 
 
 def _setitem(self: Tensor, index: Any, value: Any) -> None:
-    """x[index] = value, for tensors outside the graph (or under no_grad)."""
-    if self.requires_grad and is_grad_enabled():
-        raise RuntimeError("setitem: assigning into a tensor that requires grad is not supported by "
-                           "autograd; use tinydl.where(...) or assign under tinydl.no_grad()")
+    """x[index] = value: written in place, or recorded (``outputs[t] = h``) when value requires grad."""
+    if _records_graph(self, value):
+        _refuse_leaf(self, "setitem")
+        _take_over(self, setitem(self, index, value), "setitem")
+        return
     items = tuple(i.array if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
     self.array[items] = value.array if isinstance(value, Tensor) else value
     self._bump_version()

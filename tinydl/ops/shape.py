@@ -290,3 +290,44 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     except IndexError as error:
         raise IndexError(f"getitem: index {index!r} is out of range for a tensor of shape "
                          f"{tuple(x.shape)} ({error})") from None
+
+
+class SetItem(Function):
+    """y = x with y[index] = value (``x[index] = value`` while gradients are recorded).
+
+    dL/dx is dL/dy with the overwritten region zeroed (those values of x are gone);
+    dL/dvalue is dL/dy read at index (summed back to value's shape where value was
+    broadcast, like any broadcast input).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: Any, value: Any, index: tuple) -> Any:
+        ctx.index = index
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: Any) -> tuple:
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_out.copy()
+            grad_x[ctx.index] = 0
+        grad_value = grad_out[ctx.index] if ctx.needs_input_grad[1] else None
+        return grad_x, grad_value, None
+
+
+def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
+    """A copy of x with value written at index: the graph-recording form of ``x[index] = value``."""
+    xp = backend.get_array_module(x.array)
+    parts: list = []
+    for item in index if isinstance(index, tuple) else (index,):
+        parts.extend(_index_part(item, xp))
+    try:
+        return SetItem.apply(x, value, tuple(parts))
+    except IndexError as error:
+        raise IndexError(f"setitem: index {index!r} is out of range for a tensor of shape "
+                         f"{tuple(x.shape)} ({error})") from None
+    except ValueError as error:
+        raise ValueError(f"setitem: a value of shape {tuple(getattr(value, 'shape', ()))} cannot be written "
+                         f"at index {index!r} of a tensor of shape {tuple(x.shape)} ({error})") from None
