@@ -16,6 +16,7 @@ layer at initialisation, and the training loss of both networks.
 from __future__ import annotations
 
 import sys
+from typing import Callable
 
 import numpy as np
 from sklearn.datasets import make_moons
@@ -43,16 +44,22 @@ def gradient_norms(model: nn.Sequential, x: tinydl.Tensor, y: tinydl.Tensor) -> 
     """||dL/dh|| for the output h of every Linear layer, first layer first, via tensor hooks."""
     norms: dict[int, float] = {}
     h = x
-    for index, layer in enumerate(model):
+    for layer in model:
         h = layer(h)
         if isinstance(layer, nn.Linear):
-            number = len(norms)
-            norms[number] = float("nan")
-            h.register_hook(lambda grad, number=number: norms.__setitem__(number, float((grad * grad).sum().sqrt())))
+            h.register_hook(_recorder(norms, len(norms)))
+            norms[len(norms)] = float("nan")
     loss = nn.functional.cross_entropy(h, y)
     model.zero_grad()
     loss.backward()
     return [norms[number] for number in range(len(norms))]
+
+
+def _recorder(norms: dict[int, float], number: int) -> Callable[[tinydl.Tensor], None]:
+    """A tensor hook that stores ||dL/dh|| under ``number`` when backward passes through h."""
+    def record(grad: tinydl.Tensor) -> None:
+        norms[number] = float((grad * grad).sum().sqrt())
+    return record
 
 
 def train(model: nn.Module, x: tinydl.Tensor, y: tinydl.Tensor, epochs: int) -> list[float]:

@@ -44,7 +44,7 @@ def test_gradient_norms_on_edges_after_backward():
     svg = tinydl.autograd.draw(loss, backward=True)
     labels = re.findall(r'fill="#a33" font-size="10">([^<]+)</text>', svg)
     pairs = set(zip(labels, labels[1:]))
-    assert ("(2,) float32", f"‖g‖={np.linalg.norm([3.0, -1.0]):.3g}") in pairs   # dL/dx = w, on the edge x -> Mul
+    assert ("(2,) float32", f"‖g‖={np.linalg.norm([3.0, -1.0]):.3g}") in pairs   # dL/dx = w, edge x -> Mul
     assert ("(2,) float32", f"‖g‖={np.linalg.norm([1.0, 2.0]):.3g}") in pairs    # dL/dw = x
     np.testing.assert_array_equal(x.grad.numpy(), [3.0, -1.0])     # backward really ran
 

@@ -258,7 +258,8 @@ def _check_directions(x: Tensor, eps: float, atol: float, rtol: float, analytica
         step = backend.to_device(direction * eps, x.device)
         numerical[k] = (loss_at(x, step) - loss_at(x, -step)) / (2 * eps)
         predicted[k] = float((analytical * direction).sum())
-    failing = (numpy.abs(predicted - numerical) > atol + rtol * numpy.abs(numerical)) | ~numpy.isfinite(predicted)
+    allowed = atol + rtol * numpy.abs(numerical)
+    failing = (numpy.abs(predicted - numerical) > allowed) | ~numpy.isfinite(predicted)
     if failing.any():
         raise GradcheckError(describe_directions(numerical, predicted, failing, max_elements, context))
     return numerical

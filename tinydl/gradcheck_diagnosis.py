@@ -114,15 +114,18 @@ def describe_directions(numerical: Any, predicted: Any, failing: Any, max_elemen
     """The failure report for a random-direction check (large inputs)."""
     label, x = context["label"], context["x"]
     failed = [int(k) for k in numpy.flatnonzero(failing)]
-    rows = [f"  direction {k}: analytical {predicted[k]:.6g}, numerical {numerical[k]:.6g}" for k in failed[:10]]
+    rows = [f"  direction {k}: analytical {predicted[k]:.6g}, numerical {numerical[k]:.6g}"
+            for k in failed[:10]]
     diagnosis = None
     if context["no_gradient"] or not numpy.any(predicted):
         diagnosis = diagnose_values(numpy.zeros(1), numerical, dict(context, analytical=None))
     elif numpy.isfinite(predicted).all() and numpy.any(numerical):
         factor = float((predicted * numerical).sum() / (numerical * numerical).sum())
         if _close(predicted, factor * numerical, context):
-            diagnosis = ("sign flipped: analytical = -numerical along every direction" if abs(factor + 1) < 1e-3
-                         else f"off by a constant factor: analytical = {factor:.6g} x numerical along every direction")
+            if abs(factor + 1) < 1e-3:
+                diagnosis = "sign flipped: analytical = -numerical along every direction"
+            else:
+                diagnosis = f"off by a constant factor: analytical = {factor:.6g} x numerical along every direction"
     return "\n".join([
         f"gradcheck: gradient of {label} (shape {tuple(x.shape)}, {x.numel()} elements, checked along "
         f"{len(numerical)} random directions) is wrong along {len(failed)} of them: directions {failed}",
@@ -157,7 +160,8 @@ def _shape_problem(grad: Any, shape: tuple) -> str:
         if leading:
             fixes.append(f"grad.sum(axis={leading[0] if len(leading) == 1 else leading})")
         if stretched:
-            fixes.append(f"grad.sum(axis={stretched[0] if len(stretched) == 1 else stretched}, keepdims=True)")
+            axes = stretched[0] if len(stretched) == 1 else stretched
+            fixes.append(f"grad.sum(axis={axes}, keepdims=True)")
         return (f"missing sum over a broadcast axis: the input was broadcast to {got} in forward, so its "
                 f"gradient is the sum over the broadcast axes: {' then '.join(fixes)}")
     if len(got) >= 2 and got[:-2] + (got[-1], got[-2]) == shape:
@@ -193,7 +197,9 @@ def check_node_gradients(order: list, rng: Any, exact: bool, chosen: Callable[[t
         for position, (parent, grad) in enumerate(zip(node.parents, grads)):
             if parent is None or grad is None:
                 continue
-            name = f"{names[position]} (argument {position})" if position < len(names) else f"argument {position}"
+            name = f"argument {position}"
+            if position < len(names):
+                name = f"{names[position]} ({name})"
             shape, dtype = _shape_and_dtype(parent)
             got = tuple(numpy.shape(grad))
             if got != shape and (exact or not _fits_after_sum(grad, shape)):
@@ -202,9 +208,10 @@ def check_node_gradients(order: list, rng: Any, exact: bool, chosen: Callable[[t
                     f"for {name}, whose shape is {shape}: {_shape_problem(grad, shape)}" + (
                         "; the engine would sum it for you, but strict mode checks the backward you wrote"
                         if exact and _fits_after_sum(grad, shape) else ""))
-            if exact and getattr(grad, "dtype", None) != dtype:
+            grad_dtype = getattr(grad, "dtype", None)
+            if exact and grad_dtype != dtype:
                 raise GradcheckError(
-                    f"gradcheck (strict): {where} returned a gradient of dtype {getattr(grad, 'dtype', None)} "
+                    f"gradcheck (strict): {where} returned a gradient of dtype {grad_dtype} "
                     f"for {name}, whose dtype is {dtype}; return the input's dtype")
 
 

@@ -13,4 +13,5 @@ from .anomaly import DivergedWarning, detect_anomaly, set_detect_anomaly, warn_i
 from .draw import draw
 from .trace import TraceRecord, trace
 
-__all__ = ["DivergedWarning", "TraceRecord", "detect_anomaly", "draw", "set_detect_anomaly", "trace", "warn_if_diverged"]
+__all__ = ["DivergedWarning", "TraceRecord", "detect_anomaly", "draw", "set_detect_anomaly", "trace",
+           "warn_if_diverged"]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from ..tensor import Context, Tensor
+from ..tensor import Tensor
 from .naming import GraphNames, caller_frame
 from .trace import TraceRecord, trace
 
@@ -56,7 +56,8 @@ class Graph:
 
 
 def _norm(array: Any) -> str:
-    return f"‖g‖={float(numpy.linalg.norm(numpy.asarray(backend.to_device(array, 'cpu'), dtype=float))):.3g}"
+    values = numpy.asarray(backend.to_device(array, "cpu"), dtype=float)
+    return f"‖g‖={float(numpy.linalg.norm(values)):.3g}"
 
 
 def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | None = None) -> Graph:
@@ -81,7 +82,8 @@ def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | 
                                                      output_label])
     if root is None:
         return graph
-    graph.edges.append((key(root, "op"), "output", output_label + (f"\n{_norm(root_grad)}" if root_grad is not None else "")))
+    root_label = output_label + (f"\n{_norm(root_grad)}" if root_grad is not None else "")
+    graph.edges.append((key(root, "op"), "output", root_label))
     for node in names.forward_order:
         lines = [node.name()]
         module = node.metadata.get("module") if "_metadata" in node.__dict__ else None
@@ -103,7 +105,8 @@ def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | 
                 shape, dtype = tuple(parent.output_shape), parent.output_dtype
             grad = edge_grads.get((id(node), position))
             label = f"{shape} {dtype}" + (f"\n{_norm(grad)}" if grad is not None else "")
-            graph.edges.append((key(parent, "leaf" if isinstance(parent, Tensor) else "op"), key(node, "op"), label))
+            source = key(parent, "leaf" if isinstance(parent, Tensor) else "op")
+            graph.edges.append((source, key(node, "op"), label))
     return graph
 
 
@@ -131,7 +134,8 @@ def layout(graph: Graph) -> tuple[float, float]:
     row_height = max(b.height for b in graph.boxes.values()) + ROW_GAP
     for rank in sorted(rows):  # from the output upwards: order each row under its consumers
         row = rows[rank]
-        row.sort(key=lambda b: numpy.mean([graph.boxes[t].x for t in consumers.get(b.key, [])] or [width / 2]))
+        row.sort(key=lambda b: numpy.mean([graph.boxes[t].x for t in consumers.get(b.key, [])]
+                                          or [width / 2]))
         row_width = sum(b.width for b in row) + COLUMN_GAP * (len(row) - 1)
         x = (width - row_width) / 2
         for box in row:
@@ -154,8 +158,9 @@ def to_svg(graph: Graph) -> str:
     for source, target, label in graph.edges:
         a, b = graph.boxes[source], graph.boxes[target]
         x1, y1, x2, y2 = a.x, a.y + a.height, b.x, b.y
-        parts.append(f'<line class="edge" data-from="{source}" data-to="{target}" x1="{x1:.1f}" y1="{y1:.1f}" '
-                     f'x2="{x2:.1f}" y2="{y2:.1f}" stroke="#555" marker-end="url(#arrow)"/>')
+        parts.append(f'<line class="edge" data-from="{source}" data-to="{target}" '
+                     f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#555" '
+                     'marker-end="url(#arrow)"/>')
         label_x, label_y = _label_position(x1, y1, x2, y2)
         for i, line in enumerate(label.split("\n")):
             parts.append(f'<text x="{label_x:.1f}" y="{label_y + 11 * i:.1f}" fill="#a33" font-size="10">'
@@ -203,11 +208,10 @@ def to_image(graph: Graph, path: str) -> None:
 
 def to_dot(graph: Graph) -> str:
     """Graphviz DOT text for the same graph (``dot -Tpng graph.dot -o graph.png``)."""
-    shapes = {"leaf": "box", "op": "box", "output": "box"}
     lines = ["digraph tinydl {", '  node [fontname="monospace", style="filled,rounded"];']
     for box in graph.boxes.values():
         text = "\\n".join(line.replace('"', '\\"') for line in box.lines)
-        lines.append(f'  "{box.key}" [label="{text}", shape={shapes[box.kind]}, fillcolor="{COLORS[box.kind]}"];')
+        lines.append(f'  "{box.key}" [label="{text}", shape=box, fillcolor="{COLORS[box.kind]}"];')
     for source, target, label in graph.edges:
         text = label.replace("\n", "\\n")
         lines.append(f'  "{source}" -> "{target}" [label="{text}"];')

@@ -137,7 +137,8 @@ def summarize(array: Any) -> str:
             return _number(float(values))
         return numpy.array2string(values, separator=", ", formatter={"float_kind": _number}).replace("\n", "")
     first = ", ".join(_number(float(v)) for v in values.ravel()[:3])
-    return f"<shape {tuple(values.shape)}, norm {_number(float(numpy.linalg.norm(values)))}, first [{first}, ...]>"
+    norm = _number(float(numpy.linalg.norm(values)))
+    return f"<shape {tuple(values.shape)}, norm {norm}, first [{first}, ...]>"
 
 
 def _number(value: float) -> str:

@@ -148,7 +148,8 @@ def format_trace(records: list[TraceRecord]) -> str:
             op = record.op[:-len("Backward")] if record.op.endswith("Backward") else record.op
             role = f"{item.name} is {op}'s {item.role}" if item.role else ""
             local = "; ".join(part for part in (role, item.derivative) if part)
-            lines.append(f"    out: dL/d{item.name} = {summarize(item.grad)}" + (f"    ({local})" if local else ""))
+            note = f"    ({local})" if local else ""
+            lines.append(f"    out: dL/d{item.name} = {summarize(item.grad)}{note}")
     leaves = [r for r in records if r.op == "AccumulateGrad"]
     if leaves:
         lines.append("leaves: AccumulateGrad adds each leaf's gradient into its .grad")
