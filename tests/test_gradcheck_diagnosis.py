@@ -5,9 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinydl
-from helpers import leaf
+from helpers import leaf, nonscalar_shapes, seeds, values
 
 Function = tinydl.Function  # tinydl's array-level Function: forward/backward on ndarrays
 
@@ -74,6 +76,12 @@ def test_vacuous_check_warns_and_can_fail():
         assert tinydl.gradcheck(lambda t: t.relu(), [x])
     with pytest.raises(tinydl.GradcheckError, match="~0 everywhere"):
         tinydl.gradcheck(lambda t: t.relu(), [x], raise_on_vacuous=True)
+
+
+def test_vacuous_check_of_a_large_input_warns_too():
+    x = leaf(-np.linspace(1, 2, 2500))
+    with pytest.warns(tinydl.autograd.GradcheckWarning, match="proves nothing"):
+        assert tinydl.gradcheck(lambda t: t.relu(), [x], directions=3)
 
 
 def test_an_informative_check_does_not_warn():
@@ -228,3 +236,16 @@ def test_large_inputs_report_the_failing_directions_and_suggest_a_smaller_input(
     message = diagnosis_of(square, [leaf(np.linspace(1, 2, 2500))], directions=5)
     assert "wrong along 5 of them: directions [0, 1, 2, 3, 4]" in message
     assert "sign flipped" in message and "check a smaller input (at most 2000 elements" in message
+
+
+# ------------------------------------------------------------------ any shape
+@settings(max_examples=15)
+@given(shape=nonscalar_shapes, seed=seeds, factor=st.sampled_from([-1.0, 0.5, 3.0]))
+def test_planted_factor_is_recognised_for_any_shape(shape, seed, factor):
+    square = planted(lambda x: x * x, lambda g, x: factor * 2 * x * g)
+    x = leaf(values(shape, seed, away_from_zero=0.2))
+    message = diagnosis_of(square, [x])
+    if factor == -1.0:
+        assert "sign flipped" in message
+    else:
+        assert f"constant factor: analytical = {factor:g} x numerical" in message
