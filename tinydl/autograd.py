@@ -19,7 +19,7 @@ import weakref
 from typing import Any, Callable, Sequence
 
 import tinydl.backend as backend
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
 from .tensor import NO_HIGHER_ORDER, Context, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
 from .tensor import Function as _ArrayFunction
 
@@ -101,5 +101,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     return tuple(results)
 
 
-__all__ = ["Context", "Function", "GradcheckError", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
+__all__ = ["Context", "Function", "GradcheckError", "GradcheckWarning", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
            "no_grad", "once_differentiable"]
+
+# -- issue 11: instruments for watching backprop (tinydl/instruments/) --
+from .instruments import DivergedWarning, detect_anomaly, draw, set_detect_anomaly, trace  # noqa: E402
+
+__all__ += ["DivergedWarning", "detect_anomaly", "draw", "set_detect_anomaly", "trace"]
