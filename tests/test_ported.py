@@ -177,6 +177,19 @@ def test_autogradqs_tutorial(monkeypatch, tmp_path, capsys):
     assert "Second call" in capsys.readouterr().out
 
 
+@missing("backends.mps.is_available", 'f"{t}" of a one-element tensor printing tensor([k])',
+         "torch.Size")
+def test_buildmodel_tutorial(monkeypatch, tmp_path, capsys):
+    program = run_program("buildmodel_tutorial", monkeypatch, tmp_path)
+    output = capsys.readouterr().out
+    assert re.search(r"Predicted class: tensor\(\[\d\]\)", output)  # PyTorch: tensor([k])
+    assert "Size([3, 784])" in output  # print(flat_image.size()), PyTorch: torch.Size([3, 784])
+    np.testing.assert_allclose(program["pred_probab"].detach().numpy().sum(axis=1), 1, rtol=1e-5)
+    assert tuple(program["flat_image"].shape) == (3, 784) and (program["hidden1"].detach().numpy() >= 0).all()
+    assert [name for name, _ in program["model"].named_parameters()] == [
+        f"linear_relu_stack.{layer}.{kind}" for layer in (0, 2, 4) for kind in ("weight", "bias")]
+
+
 @pytest.mark.slow
 @missing("backends.mps.is_available", "load(weights_only=)", "Tensor.__index__")
 def test_quickstart_tutorial(monkeypatch, tmp_path, capsys):
