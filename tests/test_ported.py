@@ -270,38 +270,24 @@ def test_d2l_weight_decay(monkeypatch, tmp_path, capsys):
     assert decay < 1 and concise_decay < 1
 
 
-@pytest.mark.slow
-@missing(*D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)", "Tensor[range(...)]",
-         "is_tensor")
-def test_d2l_softmax_regression_scratch(monkeypatch, tmp_path):
-    program = run_program("d2l_softmax_regression_scratch", monkeypatch, tmp_path)
-    assert d2l_accuracy(program) > 0.7
+# The image-classification chapters train on local_data's 28x28 images through d2l.train_ch3.
+D2L_CLASSIFIERS = [
+    pytest.param("d2l_softmax_regression_scratch", marks=missing(
+        *D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)", "Tensor[range(...)]", "is_tensor")),
+    pytest.param("d2l_softmax_regression_concise", marks=missing(
+        *D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)")),
+    pytest.param("d2l_mlp_scratch", marks=missing(
+        *D2L_IMPORT, "DataLoader(num_workers=)", "torch.max(a, b) elementwise", "Tensor.argmax(axis=)",
+        "is_tensor")),
+    pytest.param("d2l_mlp_concise", marks=missing(
+        *D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)")),
+    pytest.param("d2l_dropout", marks=missing(
+        *D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)")),
+]
 
 
 @pytest.mark.slow
-@missing(*D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)")
-def test_d2l_softmax_regression_concise(monkeypatch, tmp_path):
-    program = run_program("d2l_softmax_regression_concise", monkeypatch, tmp_path)
-    assert d2l_accuracy(program) > 0.7
-
-
-@pytest.mark.slow
-@missing(*D2L_IMPORT, "DataLoader(num_workers=)", "torch.max(a, b) elementwise", "Tensor.argmax(axis=)",
-         "is_tensor")
-def test_d2l_mlp_scratch(monkeypatch, tmp_path):
-    program = run_program("d2l_mlp_scratch", monkeypatch, tmp_path)
-    assert d2l_accuracy(program) > 0.7
-
-
-@pytest.mark.slow
-@missing(*D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)")
-def test_d2l_mlp_concise(monkeypatch, tmp_path):
-    program = run_program("d2l_mlp_concise", monkeypatch, tmp_path)
-    assert d2l_accuracy(program) > 0.7
-
-
-@pytest.mark.slow
-@missing(*D2L_IMPORT, "DataLoader(num_workers=)", "Tensor.argmax(axis=)")
-def test_d2l_dropout(monkeypatch, tmp_path):
-    program = run_program("d2l_dropout", monkeypatch, tmp_path)
+@pytest.mark.parametrize("name", D2L_CLASSIFIERS)
+def test_d2l_image_classifier(name, monkeypatch, tmp_path):
+    program = run_program(name, monkeypatch, tmp_path)  # train_ch3's own asserts run inside
     assert d2l_accuracy(program) > 0.7
