@@ -36,6 +36,9 @@ import tarfile
 import time
 import zipfile
 from collections import defaultdict
+# PORT: dropped `import pandas as pd`, `import requests` (used only by the download helpers left
+# out), `from IPython import display`, `from matplotlib_inline import backend_inline` (notebook
+# display), `from PIL import Image` and the repeated import block that followed `d2l = ...`
 import matplotlib  # PORT: no notebook: draw off screen
 matplotlib.use("Agg")  # PORT: no notebook: draw off screen
 from matplotlib import pyplot as plt
