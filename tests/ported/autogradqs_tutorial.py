@@ -1,0 +1,71 @@
+# Ported to tinydl from the PyTorch tutorial "Learn the Basics: Automatic Differentiation with
+# torch.autograd": pytorch/tutorials, beginner_source/basics/autogradqs_tutorial.py (commit 1532c0de),
+# https://pytorch.org/tutorials/beginner/basics/autogradqs_tutorial.html
+# Licence: BSD-3-Clause (pytorch/tutorials). Only import lines changed (marked # PORT);
+# the tutorial's prose comment blocks between code cells are shortened to their headings.
+"""
+Automatic Differentiation with ``torch.autograd``
+=================================================
+"""
+
+import tinydl as torch  # PORT: import torch
+
+x = torch.ones(5)  # input tensor
+y = torch.zeros(3)  # expected output
+w = torch.randn(5, 3, requires_grad=True)
+b = torch.randn(3, requires_grad=True)
+z = torch.matmul(x, w) + b
+loss = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
+
+
+######################################################################
+# Tensors, Functions and Computational graph
+# ------------------------------------------
+
+print(f"Gradient function for z = {z.grad_fn}")
+print(f"Gradient function for loss = {loss.grad_fn}")
+
+######################################################################
+# Computing Gradients
+# -------------------
+
+loss.backward()
+print(w.grad)
+print(b.grad)
+
+
+######################################################################
+# Disabling Gradient Tracking
+# ---------------------------
+
+z = torch.matmul(x, w)+b
+print(z.requires_grad)
+
+with torch.no_grad():
+    z = torch.matmul(x, w)+b
+print(z.requires_grad)
+
+
+######################################################################
+# Another way to achieve the same result is to use the ``detach()`` method
+# on the tensor:
+#
+
+z = torch.matmul(x, w)+b
+z_det = z.detach()
+print(z_det.requires_grad)
+
+
+######################################################################
+# Optional Reading: Tensor Gradients and Jacobian Products
+# --------------------------------------------------------
+
+inp = torch.eye(4, 5, requires_grad=True)
+out = (inp+1).pow(2).t()
+out.backward(torch.ones_like(out), retain_graph=True)
+print(f"First call\n{inp.grad}")
+out.backward(torch.ones_like(out), retain_graph=True)
+print(f"\nSecond call\n{inp.grad}")
+inp.grad.zero_()
+out.backward(torch.ones_like(out), retain_graph=True)
+print(f"\nCall after zeroing gradients\n{inp.grad}")
