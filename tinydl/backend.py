@@ -237,3 +237,11 @@ def scatter_add(target: Any, index: Any, values: Any) -> None:
         import cupyx  # noqa: PLC0415  (ships with cupy)
 
         cupyx.scatter_add(target, index, values)
+
+
+# ------------------------------------------ special functions (issue 13: gelu's erf on cupy)
+def cupy_special(name: str) -> Any:
+    """A function of ``cupyx.scipy.special`` (e.g. "erf"), for math NumPy has no ufunc for."""
+    import cupyx.scipy.special  # noqa: PLC0415  (ships with cupy)
+
+    return getattr(cupyx.scipy.special, name)

@@ -27,3 +27,16 @@ __all__ = [
     "stack", "std", "sub", "sum", "t", "tanh", "to", "to_device", "transpose", "unsqueeze", "var",
     "view", "where",
 ]
+
+# ---- Beyond the MLP (issue 13): convolution, pooling, normalization, embedding, smooth activations
+from .ops.activation_extra import elu, gelu, silu, softplus  # noqa: E402
+from .ops.conv import conv1d, conv2d  # noqa: E402
+from .ops.embedding import embedding  # noqa: E402
+from .ops.norm import batch_norm, layer_norm  # noqa: E402
+from .ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,  # noqa: E402
+                       max_pool1d, max_pool2d)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d",
+    "conv2d", "elu", "embedding", "gelu", "layer_norm", "max_pool1d", "max_pool2d", "silu", "softplus",
+]
