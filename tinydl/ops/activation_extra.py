@@ -43,7 +43,7 @@ def erf_array(x: Any) -> Any:
     NumPy has none; CuPy's comes from cupyx. (An array-level helper for gelu;
     ``tinydl.erf`` as a differentiable op is another module's job.)
     """
-    if type(x) is not backend.NUMPY_ARRAY:
+    if backend.is_ndarray(x) and not isinstance(x, backend.NUMPY_ARRAY):  # a cupy array
         return backend.cupy_special("erf")(x)
     xp = backend.get_array_module(x)
     magnitude = xp.minimum(xp.abs(x), _ERF_IS_ONE)
