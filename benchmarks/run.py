@@ -1,4 +1,4 @@
-"""tinydl against the hand-written NumPy floor and PyTorch, on three MLP workloads.
+"""tinydl against the hand-written NumPy floor and PyTorch, on three MLP workloads and a small CNN (W4).
 
     python benchmarks/run.py              # full run: prints the table, writes results/cpu.json
     python benchmarks/run.py --quick      # fewer epochs and repeats, for a smoke test
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="few epochs and 3 repeats (smoke test)")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed rounds per contender (default 7, more for short workloads)")
-    parser.add_argument("--workloads", default="W1,W2,W3", help="which workloads, e.g. W1,W3")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4", help="which workloads, e.g. W1,W3")
     parser.add_argument("--devices", default="cpu,cuda", help="tinydl devices to try (cuda only if available)")
     parser.add_argument("--json", default=None, help="where to write results (default results/cpu.json, "
                                                      "or results/gpu.json when a GPU took part)")

@@ -33,7 +33,7 @@ def test_conv_layers_shapes_repr_and_forward():
     assert conv.weight.shape == (8, 3, 3, 3) and conv.bias is None
     assert repr(conv) == "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), bias=False)"
     assert repr(nn.Conv1d(4, 4, 3, dilation=2, groups=2)) == "Conv1d(4, 4, kernel_size=(3,), stride=(1,), dilation=(2,), groups=2)"
-    assert repr(nn.Conv2d(1, 2, 3, padding="same")) == "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding='same')"
+    assert repr(nn.Conv2d(1, 2, 3, padding="same")) == "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=same)"
     x = tinydl.randn(2, 3, 9, 9)
     assert conv(x).shape == (2, 8, 5, 5)
     np.testing.assert_allclose(host(conv(x)), host(F.conv2d(x, conv.weight, None, 2, 1)))
@@ -71,6 +71,7 @@ def test_pooling_layers():
     np.testing.assert_array_equal(host(nn.AdaptiveAvgPool1d(2)(signal)).ravel(), [1, 4])
     assert repr(nn.MaxPool2d(3, 2)) == "MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)"
     assert repr(nn.AdaptiveAvgPool2d((2, 3))) == "AdaptiveAvgPool2d(output_size=(2, 3))"
+    assert repr(nn.AvgPool1d(2)) == "AvgPool1d(kernel_size=(2,), stride=(2,), padding=(0,))"
 
 
 def test_flatten_then_unflatten_round_trips():
@@ -113,7 +114,7 @@ def test_batch_norm_layer_buffers_state_dict_and_modes():
     copy.load_state_dict(bn.state_dict())
     copy.eval()
     np.testing.assert_array_equal(host(copy(x)), host(bn(x)))
-    assert repr(bn) == "BatchNorm2d(3, eps=1e-05, momentum=0.5, affine=True, track_running_stats=True)"
+    assert repr(bn) == "BatchNorm2d(3, eps=1e-05, momentum=0.5, affine=True, bias=True, track_running_stats=True)"
 
 
 def test_batch_norm_momentum_none_is_a_cumulative_average():
@@ -123,6 +124,12 @@ def test_batch_norm_momentum_none_is_a_cumulative_average():
         bn(x)
     np.testing.assert_allclose(host(bn.running_mean), np.mean([host(x).mean(0) for x in batches], axis=0), rtol=1e-5)
     np.testing.assert_allclose(host(bn.running_var), np.mean([host(x).var(0, ddof=1) for x in batches], axis=0), rtol=1e-5)
+
+
+def test_batch_norm_bias_false_keeps_only_the_weight():
+    bn = nn.BatchNorm2d(3, bias=False)
+    assert [name for name, _ in bn.named_parameters()] == ["weight"] and bn.bias is None
+    assert "affine=True, bias=False" in repr(bn)
 
 
 def test_batch_norm_without_running_stats_uses_the_batch_in_eval_too():
@@ -160,7 +167,7 @@ def test_batch_norm_layer_errors():
 def test_layer_norm_layer():
     ln = nn.LayerNorm((3, 4))
     assert ln.weight.shape == (3, 4) and list(ln.buffers()) == []
-    assert repr(ln) == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((3, 4), eps=1e-05, elementwise_affine=True, bias=True)"
     x = numpy_input((2, 3, 4)).float()
     a = host(x)
     expected = (a - a.mean((1, 2), keepdims=True)) / np.sqrt(a.var((1, 2), keepdims=True) + 1e-5)

@@ -27,63 +27,61 @@ class Conv2d(Function):
 
         x_pad    (N, C, H + pads, W + pads)         zero padding
         patches  (N, C, H_out, W_out, kh, kw)       a strided view: no copy yet
-        cols     (g, N*H_out*W_out, C/g*kh*kw)      im2col: one row per output pixel (the copy)
+        cols     (g, C/g*kh*kw, N*H_out*W_out)      im2col: one column per output pixel (the copy)
         kernels  (g, O/g, C/g*kh*kw)                weight, one row per output channel
-        out      cols @ kernels^T = (g, N*H_out*W_out, O/g) -> (N, O, H_out, W_out)
+        out      kernels @ cols = (g, O/g, N*H_out*W_out) -> (N, O, H_out, W_out)
 
-    Backward, with G = dL/dout in the same row layout (g, N*H_out*W_out, O/g):
+    Backward, with G = dL/dout in the same layout (g, O/g, N*H_out*W_out):
 
-        dL/dweight = G^T @ cols                     (g, O/g, C/g*kh*kw) -> (O, C/g, kh, kw)
-        dL/dbias   = sum of dL/dout over n, i, j    (O,)
-        dL/dcols   = G @ kernels                    (g, N*H_out*W_out, C/g*kh*kw)
+        dL/dweight = G @ cols^T                     (g, O/g, C/g*kh*kw) -> (O, C/g, kh, kw)
+        dL/dbias   = sum of G over the pixels       (O,)
+        dL/dcols   = kernels^T @ G                  (g, C/g*kh*kw, N*H_out*W_out)
         dL/dx      = col2im(dL/dcols), minus the padding
+
+    Memory order: the columns are laid out (C, kh, kw, N, H_out, W_out), so
+    the im2col copy and col2im read whole rows of pixels at a time, and the
+    output is returned as an (N, O, H_out, W_out) view of the (O, N, H_out,
+    W_out) product, without another copy. NumPy ops accept any strides;
+    ``reshape`` copies when it must (e.g. in ``Flatten``).
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, weight: Any, bias: Any, stride: Pair, padding: Padding,
                 dilation: Pair, groups: int) -> Any:
-        n, channels = x.shape[:2]
         out_channels, group_channels, kh, kw = weight.shape
         x_padded = pad_images(x, padding)                                    # (N, C, Hp, Wp)
         patches = windows(x_padded, (kh, kw), stride, dilation)              # (N, C, Ho, Wo, kh, kw)
-        h_out, w_out = patches.shape[2:4]
-        pixels, taps = n * h_out * w_out, group_channels * kh * kw
-        # (N, C, Ho, Wo, kh, kw) -> (N, g, C/g, Ho, Wo, kh, kw) -> (g, N, Ho, Wo, C/g, kh, kw) -> (g, N*Ho*Wo, C/g*kh*kw)
-        cols = (patches.reshape(n, groups, group_channels, h_out, w_out, kh, kw)
-                .transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, pixels, taps))
-        kernels = weight.reshape(groups, out_channels // groups, taps)       # (g, O/g, C/g*kh*kw)
-        out = cols @ kernels.transpose(0, 2, 1)                              # (g, N*Ho*Wo, O/g)
-        # (g, N*Ho*Wo, O/g) -> (g, N, Ho, Wo, O/g) -> (N, g, O/g, Ho, Wo) -> (N, O, Ho, Wo)
-        out = out.reshape(groups, n, h_out, w_out, -1).transpose(1, 0, 4, 2, 3)
-        out = out.reshape(n, out_channels, h_out, w_out)
+        n, _, h_out, w_out = patches.shape[:4]
+        # (N, C, Ho, Wo, kh, kw) -> (C, kh, kw, N, Ho, Wo) -> (g, C/g*kh*kw, N*Ho*Wo): the im2col copy
+        cols = patches.transpose(1, 4, 5, 0, 2, 3).reshape(groups, group_channels * kh * kw, n * h_out * w_out)
+        kernels = weight.reshape(groups, out_channels // groups, -1)         # (g, O/g, C/g*kh*kw)
+        out = (kernels @ cols).reshape(out_channels, n * h_out * w_out)      # (g, O/g, N*Ho*Wo) -> (O, N*Ho*Wo)
         if bias is not None:
-            out = out + bias[:, None, None]
+            out += bias[:, None]  # `out` is a fresh array: adding in place saves an allocation
         ctx.save_for_backward(cols, kernels)
-        ctx.shapes = (x.shape, x_padded.shape, weight.shape)
-        ctx.stride, ctx.padding, ctx.dilation, ctx.groups = stride, padding, dilation, groups
-        return out
+        ctx.shapes = (x_padded.shape, weight.shape)
+        ctx.stride, ctx.padding, ctx.dilation = stride, padding, dilation
+        return out.reshape(out_channels, n, h_out, w_out).transpose(1, 0, 2, 3)   # (N, O, Ho, Wo), a view
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
         cols, kernels = ctx.saved_tensors
-        x_shape, padded_shape, weight_shape = ctx.shapes
-        groups = ctx.groups
+        padded_shape, weight_shape = ctx.shapes
+        groups, per_group = kernels.shape[:2]
         n, out_channels, h_out, w_out = grad_out.shape
-        channels, (kh, kw) = x_shape[1], weight_shape[2:]
-        # (N, O, Ho, Wo) -> (N, g, O/g, Ho, Wo) -> (g, N, Ho, Wo, O/g) -> (g, N*Ho*Wo, O/g)
-        grad_rows = (grad_out.reshape(n, groups, out_channels // groups, h_out, w_out)
-                     .transpose(1, 0, 3, 4, 2).reshape(groups, n * h_out * w_out, -1))
+        # (N, O, Ho, Wo) -> (O, N, Ho, Wo) -> (g, O/g, N*Ho*Wo)
+        grad_rows = grad_out.transpose(1, 0, 2, 3).reshape(groups, per_group, -1)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_cols = grad_rows @ kernels                                  # (g, N*Ho*Wo, C/g*kh*kw)
-            # (g, N*Ho*Wo, C/g*kh*kw) -> (g, N, Ho, Wo, C/g, kh, kw) -> (N, C, Ho, Wo, kh, kw)
-            grad_patches = (grad_cols.reshape(groups, n, h_out, w_out, channels // groups, kh, kw)
-                            .transpose(1, 0, 4, 2, 3, 5, 6).reshape(n, channels, h_out, w_out, kh, kw))
+            grad_cols = kernels.transpose(0, 2, 1) @ grad_rows              # (g, C/g*kh*kw, N*Ho*Wo)
+            # (g, C/g*kh*kw, N*Ho*Wo) -> (C, kh, kw, N, Ho, Wo) -> (N, C, Ho, Wo, kh, kw), a view
+            channels, (kh, kw) = padded_shape[1], weight_shape[2:]
+            grad_patches = grad_cols.reshape(channels, kh, kw, n, h_out, w_out).transpose(3, 0, 4, 5, 1, 2)
             grad_x = unpad_images(col2im(grad_patches, padded_shape, ctx.stride, ctx.dilation), ctx.padding)
         if ctx.needs_input_grad[1]:
-            grad_weight = (grad_rows.transpose(0, 2, 1) @ cols).reshape(weight_shape)  # (g, O/g, K) -> (O, C/g, kh, kw)
+            grad_weight = (grad_rows @ cols.transpose(0, 2, 1)).reshape(weight_shape)  # (g, O/g, K) -> (O, C/g, kh, kw)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_out.sum(axis=(0, 2, 3))
+            grad_bias = grad_rows.sum(axis=2).reshape(out_channels)
         return grad_x, grad_weight, grad_bias, None, None, None, None
 
 

@@ -3,8 +3,8 @@
 A pool summarises each window of an image (see ``im2col.py``) by one number:
 its largest value or its mean. The backward sends each output's gradient
 back to the pixels of its window: all of it to the winner for max, an equal
-share to every pixel for the average; ``col2im`` adds up the shares of
-pixels that several (overlapping) windows read.
+share to every pixel for the average; pixels that several (overlapping)
+windows read add up their shares.
 
 The 1-d versions treat a signal (N, C, L) as an image (N, C, 1, L).
 """
@@ -15,42 +15,46 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
-from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
+from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
+                     window_grid, windows)
 from .shape import squeeze, unsqueeze
 
 
 class MaxPool2d(Function):
     """out[n, c, i, j] = max over the window (i, j) of x_pad[n, c].
 
-    dL/dx = dL/dout at the window's largest element (the first one, if tied),
-    0 elsewhere; summed over the windows an element wins. Padding is -inf, so
-    it never wins.
+    dL/dx = dL/dout at the window's largest element (the first one in row-major
+    order, if tied, as PyTorch), 0 elsewhere; summed over the windows an element
+    wins. Padding is -inf, so it never wins.
 
-        patches  (N, C, H_out, W_out, kh, kw)  a strided view
-        flat     (N, C, H_out, W_out, kh*kw)   one copy; argmax along the last axis
+    Both directions loop over the kh*kw kernel taps: tap (a, b) of every window
+    is one strided slice of x_pad (N, C, H_out, W_out), so the max is kh*kw - 1
+    elementwise maximums and nothing is copied. Backward asks, tap by tap,
+    which windows' maximum sits there and is still unclaimed (ties).
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Any:
+        xp = backend.get_array_module(x)
         x_padded = pad_images(x, padding, value=-math.inf)
-        patches = windows(x_padded, kernel, stride, dilation)               # (N, C, Ho, Wo, kh, kw)
-        flat = patches.reshape(patches.shape[:4] + (-1,))                    # (N, C, Ho, Wo, kh*kw)
-        winner = flat.argmax(axis=-1)                                        # (N, C, Ho, Wo)
-        ctx.save_for_backward(winner)
-        ctx.padded_shape, ctx.kernel, ctx.stride, ctx.padding, ctx.dilation = (
-            x_padded.shape, kernel, stride, padding, dilation)
-        return flat.max(axis=-1)
+        regions = tap_regions(kernel, stride, dilation, window_grid(x_padded.shape, kernel, stride, dilation))
+        out = x_padded[regions[0][2]]
+        for _, _, region in regions[1:]:
+            out = xp.maximum(out, x_padded[region])                         # (N, C, Ho, Wo)
+        ctx.save_for_backward(x_padded, out)
+        ctx.regions, ctx.padding = regions, padding
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
-        (winner,) = ctx.saved_tensors
+        x_padded, out = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
-        kh, kw = ctx.kernel
-        taps = xp.arange(kh * kw)
-        # (N, C, Ho, Wo, kh*kw): dL/dout in the winner's slot, 0 in the others
-        grad_flat = xp.where(taps == winner[..., None], grad_out[..., None], grad_out.dtype.type(0))
-        grad_patches = grad_flat.reshape(grad_out.shape + (kh, kw))
-        grad_x = col2im(grad_patches, ctx.padded_shape, ctx.stride, ctx.dilation)
+        grad_x = xp.zeros_like(x_padded, dtype=grad_out.dtype)  # in x's memory order (see Conv2d)
+        unclaimed = xp.ones(out.shape, dtype=bool)                          # (N, C, Ho, Wo)
+        for _, _, region in ctx.regions:
+            winner_here = (x_padded[region] == out) & unclaimed
+            unclaimed &= ~winner_here
+            grad_x[region] += grad_out * winner_here
         return unpad_images(grad_x, ctx.padding), None, None, None, None
 
 
@@ -60,23 +64,26 @@ class AvgPool2d(Function):
     dL/dx_pad = dL/dout[i, j] / divisor[i, j] for every element of window
     (i, j), summed over the windows that hold it. ``divisor`` is kh*kw, the
     count of real (non-padding) elements in each window (H_out, W_out), or a
-    number the user chose.
+    number the user chose. Like max pooling, a loop over the kernel taps.
     """
 
     @staticmethod
     def forward(ctx: Context, x: Any, kernel: Pair, stride: Pair, padding: Padding, divisor: Any) -> Any:
         x_padded = pad_images(x, padding)
-        patches = windows(x_padded, kernel, stride, (1, 1))                  # (N, C, Ho, Wo, kh, kw)
-        ctx.padded_shape, ctx.kernel, ctx.stride, ctx.padding, ctx.divisor = (
-            x_padded.shape, kernel, stride, padding, divisor)
-        return patches.sum(axis=(4, 5)) / divisor                            # (N, C, Ho, Wo)
+        regions = tap_regions(kernel, stride, (1, 1), window_grid(x_padded.shape, kernel, stride, (1, 1)))
+        total = x_padded[regions[0][2]]
+        for _, _, region in regions[1:]:
+            total = total + x_padded[region]                                # (N, C, Ho, Wo)
+        ctx.padded_shape, ctx.regions, ctx.padding, ctx.divisor = x_padded.shape, regions, padding, divisor
+        return total / divisor
 
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
         xp = backend.get_array_module(grad_out)
         share = grad_out / ctx.divisor                                       # (N, C, Ho, Wo)
-        grad_patches = xp.broadcast_to(share[..., None, None], share.shape + ctx.kernel)
-        grad_x = col2im(grad_patches, ctx.padded_shape, ctx.stride, (1, 1))
+        grad_x = xp.zeros(ctx.padded_shape, dtype=grad_out.dtype)
+        for _, _, region in ctx.regions:
+            grad_x[region] += share
         return unpad_images(grad_x, ctx.padding), None, None, None, None
 
 
