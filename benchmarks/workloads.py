@@ -98,8 +98,8 @@ def make_workloads(quick: bool = False) -> list[Workload]:
         Workload("W3 wide", "random 784-1024-1024-10, batch 256, Adam steps",
                  [784, 1024, 1024, 10], rng.standard_normal((256, 784), dtype=np.float32),
                  rng.integers(0, 10, 256).astype(np.int64), None, 10 if quick else 50, "step"),
-        ConvWorkload("W4 cnn", "digits on a 16x16 canvas 1797x1x16x16, conv 1-8 pool conv 8-16 pool linear 256-10, "
-                     "batch 64, Adam", [], *translated_digits(), 64, 1 if quick else 3, "epoch"),
+        ConvWorkload("W4 cnn", "digits on a 16x16 canvas 1797x1x16x16, conv 1-8 pool conv 8-16 pool "
+                     "linear 256-10, batch 64, Adam", [], *translated_digits(), 64, 1 if quick else 3, "epoch"),
     ]
 
 
@@ -278,7 +278,8 @@ class Torch(ModuleContender):
         else:
             layers = []
             for i, (fan_in, fan_out) in enumerate(zip(workload.sizes[:-1], workload.sizes[1:])):
-                layers += [nn_.Linear(fan_in, fan_out)] + ([nn_.ReLU()] if i < len(workload.sizes) - 2 else [])
+                hidden = i < len(workload.sizes) - 2
+                layers += [nn_.Linear(fan_in, fan_out)] + ([nn_.ReLU()] if hidden else [])
         with torch.no_grad():
             weighted = [layer for layer in layers if hasattr(layer, "weight")]
             for layer, (weight, bias) in zip(weighted, workload.initial_weights()):

@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
         digits.images, digits.target, test_size=0.3, random_state=args.seed, stratify=digits.target)
     test_images = place_on_canvas(digits_test, args.canvas, np.random.default_rng(args.seed + 1))
 
-    mean, std = canvas_statistics(digits_train, args.canvas)   # standardise with the training set's statistics
+    mean, std = canvas_statistics(digits_train, args.canvas)   # standardise with the training set's numbers
     data = {"digits_train": digits_train, "y_train": tinydl.tensor(y_train, device=args.device),
             "mean": mean, "std": std, "x_test": tinydl.tensor((test_images - mean) / std, device=args.device),
             "y_test": tinydl.tensor(y_test, device=args.device)}

@@ -8,6 +8,7 @@ import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
 import tinydl.nn.init as init
+from ..ops.checks import shape_or_type
 from ..tensor import Tensor
 from .module import Module, Parameter
 
@@ -63,7 +64,8 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
-        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
         if self.padding != (0,) * self.dims:
             text += f", padding={self.padding}"
         if self.dilation != (1,) * self.dims:
@@ -78,8 +80,7 @@ class _ConvNd(Module):
         name = type(self).__name__
         if not isinstance(x, Tensor) or x.ndim not in (self.dims + 1, self.dims + 2):
             layout = "(N, C, L) or (C, L)" if self.dims == 1 else "(N, C, H, W) or (C, H, W)"
-            raise ValueError(f"{self!r}: expected input {layout}, got "
-                             f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
+            raise ValueError(f"{self!r}: expected input {layout}, got {shape_or_type(x)}")
         channels = x.shape[-self.dims - 1]
         if channels != self.in_channels:
             raise ValueError(f"{name}: expected input with {self.in_channels} channels, got {channels} "

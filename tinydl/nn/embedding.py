@@ -13,7 +13,7 @@ from .module import Module, Parameter
 
 
 class Embedding(Module):
-    """weight (num_embeddings, embedding_dim), initialised N(0, 1); input ids (*) -> vectors (*, embedding_dim).
+    """A table weight (num_embeddings, embedding_dim), N(0, 1) at first: ids (*) -> rows (*, embedding_dim).
 
     Looking up row i is the same as multiplying a one-hot vector by weight,
     without building the one-hot: only the rows used get a gradient.
@@ -25,7 +25,8 @@ class Embedding(Module):
         super().__init__()
         if max_norm is not None:
             raise NotImplementedError("Embedding: max_norm is not supported by tinydl (it rescales weight "
-                                      "in place during forward); renormalise the weight yourself under no_grad()")
+                                      "in place during forward); renormalise the weight yourself under "
+                                      "no_grad()")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = check_padding_idx("Embedding", padding_idx, num_embeddings)
         self.max_norm = max_norm

@@ -47,7 +47,8 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            for buffer, value in ((self.running_mean, 0), (self.running_var, 1), (self.num_batches_tracked, 0)):
+            resets = ((self.running_mean, 0), (self.running_var, 1), (self.num_batches_tracked, 0))
+            for buffer, value in resets:
                 buffer.array[...] = value
                 buffer._bump_version()
 

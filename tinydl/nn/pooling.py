@@ -68,14 +68,15 @@ class AvgPool1d(Module):
         self.padding, self.ceil_mode, self.count_include_pad = _single(padding), ceil_mode, count_include_pad
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Module):
-    """Average over bins sized so the output is output_size; AdaptiveAvgPool2d(1) is global average pooling."""
+    """Average over bins sized so the output is output_size; output_size=1 is global average pooling."""
 
     function = staticmethod(F.adaptive_avg_pool2d)  # AdaptiveAvgPool1d swaps in adaptive_avg_pool1d
 

@@ -16,7 +16,8 @@ class Unflatten(Module):
     def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()
         if not isinstance(unflattened_size, (tuple, list)) or not unflattened_size:
-            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, got {unflattened_size!r}")
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, "
+                            f"got {unflattened_size!r}")
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -2,8 +2,8 @@
 
 A convolution slides a small kernel over an image and, at every position,
 takes the dot product of the kernel with the pixels under it. Writing every
-window out as a row (*im2col*) turns all those dot products into one matrix
-product, the operation BLAS (and a GPU) is fastest at. Its backward is two
+window out as a column (*im2col*) turns all those dot products into one
+matrix product, the operation BLAS (and a GPU) is fastest at. Its backward is two
 more matrix products and *col2im*, which adds each window's gradient back onto
 the pixels it came from (see ``im2col.py``).
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Context, Function, Tensor
+from .checks import shape_or_type
 from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
 from .shape import squeeze, unsqueeze
 
@@ -53,9 +54,10 @@ class Conv2d(Function):
         patches = windows(x_padded, (kh, kw), stride, dilation)              # (N, C, Ho, Wo, kh, kw)
         n, _, h_out, w_out = patches.shape[:4]
         # (N, C, Ho, Wo, kh, kw) -> (C, kh, kw, N, Ho, Wo) -> (g, C/g*kh*kw, N*Ho*Wo): the im2col copy
-        cols = patches.transpose(1, 4, 5, 0, 2, 3).reshape(groups, group_channels * kh * kw, n * h_out * w_out)
+        pixels = n * h_out * w_out
+        cols = patches.transpose(1, 4, 5, 0, 2, 3).reshape(groups, group_channels * kh * kw, pixels)
         kernels = weight.reshape(groups, out_channels // groups, -1)         # (g, O/g, C/g*kh*kw)
-        out = (kernels @ cols).reshape(out_channels, n * h_out * w_out)      # (g, O/g, N*Ho*Wo) -> (O, N*Ho*Wo)
+        out = (kernels @ cols).reshape(out_channels, pixels)         # (g, O/g, N*Ho*Wo) -> (O, N*Ho*Wo)
         if bias is not None:
             out += bias[:, None]  # `out` is a fresh array: adding in place saves an allocation
         ctx.save_for_backward(cols, kernels)
@@ -79,7 +81,8 @@ class Conv2d(Function):
             grad_patches = grad_cols.reshape(channels, kh, kw, n, h_out, w_out).transpose(3, 0, 4, 5, 1, 2)
             grad_x = unpad_images(col2im(grad_patches, padded_shape, ctx.stride, ctx.dilation), ctx.padding)
         if ctx.needs_input_grad[1]:
-            grad_weight = (grad_rows @ cols.transpose(0, 2, 1)).reshape(weight_shape)  # (g, O/g, K) -> (O, C/g, kh, kw)
+            # (g, O/g, C/g*kh*kw) -> (O, C/g, kh, kw)
+            grad_weight = (grad_rows @ cols.transpose(0, 2, 1)).reshape(weight_shape)
         if ctx.needs_input_grad[2]:
             grad_bias = grad_rows.sum(axis=2).reshape(out_channels)
         return grad_x, grad_weight, grad_bias, None, None, None, None
@@ -123,9 +126,11 @@ def _check_tensors(op_name: str, input: Tensor, weight: Tensor, bias: Tensor | N
     out_channels, group_channels = weight.shape[:2]
     if input.shape[1] != group_channels * groups:
         raise ValueError(f"{op_name}: input has {input.shape[1]} channels (shape {tuple(input.shape)}), but "
-                         f"weight {tuple(weight.shape)} with groups={groups} expects {group_channels * groups}")
+                         f"weight {tuple(weight.shape)} with groups={groups} expects "
+                         f"{group_channels * groups}")
     if out_channels % groups:
-        raise ValueError(f"{op_name}: weight has {out_channels} output channels, not divisible by groups={groups}")
+        raise ValueError(f"{op_name}: weight has {out_channels} output channels, not divisible by "
+                         f"groups={groups}")
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(f"{op_name}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
 
@@ -136,13 +141,14 @@ def _check_fits(op_name: str, input_shape: tuple, kernel: Pair, padding: Padding
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if padded[0] < extent[0] or padded[1] < extent[1]:
         raise ValueError(f"{op_name}: the padded input is {padded[0]} x {padded[1]} per channel (input shape "
-                         f"{tuple(input_shape)}), smaller than the (dilated) kernel {extent[0]} x {extent[1]}")
+                         f"{tuple(input_shape)}), smaller than the (dilated) kernel "
+                         f"{extent[0]} x {extent[1]}")
 
 
 # ------------------------------------------------------------ user-facing
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
-    """2-d convolution (cross-correlation) of input (N, C, H, W) or (C, H, W) with weight (O, C/groups, kh, kw).
+    """2-d convolution (cross-correlation) of input (N, C, H, W) or (C, H, W) with weight (O, C/g, kh, kw).
 
     ``stride``, ``padding`` and ``dilation`` are ints or (height, width) pairs;
     ``padding`` may also be "valid" (none) or "same" (output as large as the
@@ -151,10 +157,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """
     if not isinstance(weight, Tensor) or weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be a 4-d tensor (out_channels, in_channels/groups, kh, kw), "
-                         f"got {tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__}")
+                         f"got {shape_or_type(weight)}")
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         raise ValueError(f"conv2d: expected input (N, C, H, W) or unbatched (C, H, W), got "
-                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+                         f"{shape_or_type(input)}")
     if input.ndim == 3:
         return squeeze(conv2d(unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups), 0)
     _check_tensors("conv2d", input, weight, bias, groups)
@@ -184,17 +190,17 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """
     if not isinstance(weight, Tensor) or weight.ndim != 3:
         raise ValueError(f"conv1d: weight must be a 3-d tensor (out_channels, in_channels/groups, k), got "
-                         f"{tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__}")
+                         f"{shape_or_type(weight)}")
     if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        raise ValueError(f"conv1d: expected input (N, C, L) or unbatched (C, L), got "
-                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+        raise ValueError(f"conv1d: expected input (N, C, L) or unbatched (C, L), got {shape_or_type(input)}")
     if input.ndim == 2:
         return squeeze(conv1d(unsqueeze(input, 0), weight, bias, stride, padding, dilation, groups), 0)
     stride, dilation = _one_d("conv1d", stride, "stride"), _one_d("conv1d", dilation, "dilation")
     if not isinstance(padding, str):
         padding = (0, _one_d("conv1d", padding, "padding"))
     try:
-        out = conv2d(unsqueeze(input, 2), unsqueeze(weight, 2), bias, (1, stride), padding, (1, dilation), groups)
+        out = conv2d(unsqueeze(input, 2), unsqueeze(weight, 2), bias, (1, stride), padding, (1, dilation),
+                     groups)
     except (ValueError, TypeError) as error:  # name the op the user called, and its shapes
         raise type(error)(str(error).replace("conv2d:", "conv1d (as conv2d on height-1 images):")) from None
     return squeeze(out, 2)

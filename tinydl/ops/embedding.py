@@ -5,6 +5,7 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .checks import shape_or_type
 
 
 class Embedding(Function):
@@ -51,19 +52,21 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # 
     gradient (it usually holds zeros: the embedding of "no token").
     """
     if max_norm is not None:
-        raise NotImplementedError("embedding: max_norm is not supported by tinydl (it rescales weight in place "
-                                  "during the forward pass); renormalise the weight yourself under no_grad()")
+        raise NotImplementedError("embedding: max_norm is not supported by tinydl (it rescales weight in "
+                                  "place during the forward pass); renormalise the weight yourself under "
+                                  "no_grad()")
     if not isinstance(input, Tensor) or input.dtype.kind not in "iu":
         raise TypeError(f"embedding: input must be a tensor of integer indices (int64, e.g. "
                         f"tinydl.LongTensor(...)), got "
                         f"{input.dtype if isinstance(input, Tensor) else type(input).__name__}")
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         raise ValueError(f"embedding: weight must be a 2-d tensor (num_embeddings, embedding_dim), got "
-                         f"{tuple(weight.shape) if isinstance(weight, Tensor) else type(weight).__name__}")
+                         f"{shape_or_type(weight)}")
     rows = weight.shape[0]
     if input.numel():
         low, high = int(input.array.min()), int(input.array.max())
         if low < 0 or high >= rows:
             raise IndexError(f"embedding: index {low if low < 0 else high} is out of range for a table of "
-                             f"{rows} rows (weight shape {tuple(weight.shape)}); indices must be in [0, {rows})")
+                             f"{rows} rows (weight shape {tuple(weight.shape)}); indices must be in "
+                             f"[0, {rows})")
     return Embedding.apply(input, weight, check_padding_idx("embedding", padding_idx, rows))

@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .checks import shape_or_type
 
 
 def _standardize(x: Any, axes: tuple, eps: float) -> tuple[Any, Any, Any, Any]:
@@ -123,7 +124,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     if not isinstance(input, Tensor) or input.ndim < 2:
         raise ValueError(f"batch_norm: expected input (N, C, *) with at least 2 dimensions, got "
-                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+                         f"{shape_or_type(input)}")
     if input.dtype.kind != "f":
         raise TypeError(f"batch_norm: input must be floating-point, got {input.dtype} (use .float())")
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
@@ -175,18 +176,18 @@ class LayerNorm(Function):
         return grad_x, grad_weight, grad_bias, None, None
 
 
-def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,  # noqa: A002
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
+               weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize each sample over its last len(normalized_shape) dimensions, then scale and shift."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not isinstance(input, Tensor) or input.ndim < len(shape) or tuple(input.shape[input.ndim - len(shape):]) != shape:
+    trailing = tuple(input.shape[input.ndim - len(shape):]) if isinstance(input, Tensor) else None
+    if not isinstance(input, Tensor) or input.ndim < len(shape) or trailing != shape:
         raise ValueError(f"layer_norm: given normalized_shape={list(shape)}, expected input with shape "
-                         f"[*, {', '.join(map(str, shape))}], but got input of shape "
-                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+                         f"[*, {', '.join(map(str, shape))}], but got input of shape {shape_or_type(input)}")
     if input.dtype.kind != "f":
         raise TypeError(f"layer_norm: input must be floating-point, got {input.dtype} (use .float())")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and (not isinstance(t, Tensor) or tuple(t.shape) != shape):
             raise ValueError(f"layer_norm: {name} must be a tensor of shape {shape} (normalized_shape), got "
-                             f"{tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__}")
+                             f"{shape_or_type(t)}")
     return LayerNorm.apply(input, weight, bias, len(shape), eps)

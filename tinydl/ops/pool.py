@@ -15,6 +15,7 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..tensor import Context, Function, Tensor
+from .checks import shape_or_type
 from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
                      window_grid, windows)
 from .shape import squeeze, unsqueeze
@@ -122,7 +123,7 @@ def adaptive_bins(xp: Any, size: int, out_size: int, dtype: Any) -> Any:
 def _images(op_name: str, input: Tensor) -> None:  # noqa: A002
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         raise ValueError(f"{op_name}: expected input (N, C, H, W) or unbatched (C, H, W), got "
-                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+                         f"{shape_or_type(input)}")
     if input.dtype.kind != "f":
         raise TypeError(f"{op_name}: input must be floating-point, got {input.dtype} (use .float())")
 
@@ -192,12 +193,14 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 
 
 def _output_pair(output_size: Any, input_shape: tuple) -> Pair:
-    sizes = (output_size, output_size) if output_size is None or isinstance(output_size, int) else tuple(output_size)
+    single = output_size is None or isinstance(output_size, int)
+    sizes = (output_size, output_size) if single else tuple(output_size)
     if len(sizes) != 2:
         raise TypeError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size!r}")
     sizes = tuple(input_shape[-2 + k] if s is None else s for k, s in enumerate(sizes))
     if not all(isinstance(s, int) and s >= 1 for s in sizes):
-        raise ValueError(f"adaptive_avg_pool2d: output_size must hold positive ints (or None), got {output_size!r}")
+        raise ValueError(f"adaptive_avg_pool2d: output_size must hold positive ints (or None), "
+                         f"got {output_size!r}")
     return sizes  # type: ignore[return-value]
 
 
@@ -218,7 +221,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
 def _signal_as_image(op_name: str, input: Tensor) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor) or input.ndim not in (2, 3):
         raise ValueError(f"{op_name}: expected input (N, C, L) or unbatched (C, L), got "
-                         f"{tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__}")
+                         f"{shape_or_type(input)}")
     return unsqueeze(input, -2)  # (N, C, L) -> (N, C, 1, L)
 
 
