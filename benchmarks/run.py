@@ -10,8 +10,9 @@ PyTorch's and NumPy's thread pools never compete) and warms up once; then the
 contenders run in turn (their order rotating each round) for ``--repeats``
 rounds, and the
 table reports the median and the minimum time per epoch (or step). All runs
-use 2 threads. PyTorch is used when it is installed, and tinydl on "cuda"
-when a GPU is available.
+use 2 threads (set OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS
+to change that, e.g. to 1 on a busy machine). PyTorch is used when it is
+installed, and tinydl on "cuda" when a GPU is available.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import time
 
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "2")
+THREADS = int(os.environ["OMP_NUM_THREADS"])  # PyTorch's too: OMP_NUM_THREADS=1 ... runs all on one thread
 
 import numpy as np  # noqa: E402
 
@@ -43,7 +45,7 @@ def contenders(devices: list[str]) -> tuple[list[W.Contender], list[str]]:
     try:
         import torch
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(THREADS)
         chosen.append(W.Torch())
     except ImportError:
         notes.append("PyTorch is not installed: its column is skipped (pip install torch to compare).")
@@ -91,7 +93,7 @@ def _worker(connection, runner_kind: str, device: str, quick: bool) -> None:
     if runner_kind == "torch":
         import torch
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(THREADS)
     runner = {"numpy": W.NumpyFloor, "tinydl": lambda: W.Tinydl(device), "torch": W.Torch}[runner_kind]()
     workloads = {w.name: w for w in W.make_workloads(quick=quick)}
     sync = _synchronizer(runner)
