@@ -128,11 +128,17 @@ def _images(op_name: str, input: Tensor) -> None:  # noqa: A002
         raise TypeError(f"{op_name}: input must be floating-point, got {input.dtype} (use .float())")
 
 
+_UNSUPPORTED = {
+    "ceil_mode": "it computes floor-mode windows only; pad the bottom/right of the input for the last window",
+    "return_indices": "its backward finds the winning elements itself",
+}
+
+
 def _unsupported(op_name: str, **options: Any) -> None:
     for name, value in options.items():
         if value:
-            raise NotImplementedError(f"{op_name}: {name}=True is not supported by tinydl (it computes "
-                                      f"floor-mode windows only); pad the input instead")
+            raise NotImplementedError(f"{op_name}: {name}=True is not supported by tinydl "
+                                      f"({_UNSUPPORTED[name]})")
 
 
 def _window_arguments(op_name: str, input: Tensor, kernel_size: Any, stride: Any, padding: Any,  # noqa: A002
