@@ -1,4 +1,4 @@
-"""tinydl against the hand-written NumPy floor and PyTorch, on three MLP workloads.
+"""tinydl against the hand-written NumPy floor and PyTorch, on three MLP workloads and a small CNN (W4).
 
     python benchmarks/run.py              # full run: prints the table, writes results/cpu.json
     python benchmarks/run.py --quick      # fewer epochs and repeats, for a smoke test
@@ -10,8 +10,9 @@ PyTorch's and NumPy's thread pools never compete) and warms up once; then the
 contenders run in turn (their order rotating each round) for ``--repeats``
 rounds, and the
 table reports the median and the minimum time per epoch (or step). All runs
-use 2 threads. PyTorch is used when it is installed, and tinydl on "cuda"
-when a GPU is available.
+use 2 threads (set OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS
+to change that, e.g. to 1 on a busy machine). PyTorch is used when it is
+installed, and tinydl on "cuda" when a GPU is available.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import time
 
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "2")
+THREADS = int(os.environ["OMP_NUM_THREADS"])  # PyTorch's too: OMP_NUM_THREADS=1 ... runs all on one thread
 
 import numpy as np  # noqa: E402
 
@@ -43,7 +45,7 @@ def contenders(devices: list[str]) -> tuple[list[W.Contender], list[str]]:
     try:
         import torch
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(THREADS)
         chosen.append(W.Torch())
     except ImportError:
         notes.append("PyTorch is not installed: its column is skipped (pip install torch to compare).")
@@ -91,7 +93,7 @@ def _worker(connection, runner_kind: str, device: str, quick: bool) -> None:
     if runner_kind == "torch":
         import torch
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(THREADS)
     runner = {"numpy": W.NumpyFloor, "tinydl": lambda: W.Tinydl(device), "torch": W.Torch}[runner_kind]()
     workloads = {w.name: w for w in W.make_workloads(quick=quick)}
     sync = _synchronizer(runner)
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--quick", action="store_true", help="few epochs and 3 repeats (smoke test)")
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed rounds per contender (default 7, more for short workloads)")
-    parser.add_argument("--workloads", default="W1,W2,W3", help="which workloads, e.g. W1,W3")
+    parser.add_argument("--workloads", default="W1,W2,W3,W4", help="which workloads, e.g. W1,W3")
     parser.add_argument("--devices", default="cpu,cuda", help="tinydl devices to try (cuda only if available)")
     parser.add_argument("--json", default=None, help="where to write results (default results/cpu.json, "
                                                      "or results/gpu.json when a GPU took part)")

@@ -1,4 +1,7 @@
-"""The three benchmark workloads and their contenders: tinydl, hand-written NumPy, PyTorch.
+"""The benchmark workloads and their contenders: tinydl, hand-written NumPy, PyTorch.
+
+W1-W3 are MLPs; W4 is the small CNN of examples/cnn_vs_mlp.py (a
+:class:`ConvWorkload`; its NumPy floor is in conv_floor.py).
 
 Every contender starts from the same float32 weights and sees the same data
 in the same order, so their losses agree (checked in run.py) and only speed
@@ -15,6 +18,7 @@ import numpy as np
 import tinydl
 import tinydl.nn as nn
 import tinydl.optim as optim
+from benchmarks import conv_floor
 
 
 @dataclasses.dataclass
@@ -50,6 +54,31 @@ class Workload:
         return layers
 
 
+@dataclasses.dataclass
+class ConvWorkload(Workload):
+    """W4: images (N, 1, 16, 16) through the CNN conv(1->8) pool conv(8->16) pool linear(256->10)."""
+
+    def initial_weights(self, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+        """PyTorch-style U(+-1/sqrt(fan_in)) for the two convs and the linear layer, float32."""
+        rng = np.random.default_rng(seed)
+        layers = []
+        for shape in [(8, 1, 3, 3), (16, 8, 3, 3), (10, 256)]:
+            bound = 1 / np.sqrt(np.prod(shape[1:]))
+            layers.append((rng.uniform(-bound, bound, shape).astype(np.float32),
+                           rng.uniform(-bound, bound, shape[0]).astype(np.float32)))
+        return layers
+
+
+def translated_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 digits, each at a fixed random place on a 16x16 canvas (as in examples/cnn_vs_mlp.py)."""
+    from sklearn.datasets import load_digits
+
+    from examples.cnn_vs_mlp import place_on_canvas
+
+    digits = load_digits()
+    return place_on_canvas(digits.images, 16, np.random.default_rng(0)), digits.target.astype(np.int64)
+
+
 def make_workloads(quick: bool = False) -> list[Workload]:
     from sklearn.datasets import load_digits, make_moons
     from sklearn.model_selection import train_test_split
@@ -69,6 +98,8 @@ def make_workloads(quick: bool = False) -> list[Workload]:
         Workload("W3 wide", "random 784-1024-1024-10, batch 256, Adam steps",
                  [784, 1024, 1024, 10], rng.standard_normal((256, 784), dtype=np.float32),
                  rng.integers(0, 10, 256).astype(np.int64), None, 10 if quick else 50, "step"),
+        ConvWorkload("W4 cnn", "digits on a 16x16 canvas 1797x1x16x16, conv 1-8 pool conv 8-16 pool "
+                     "linear 256-10, batch 64, Adam", [], *translated_digits(), 64, 1 if quick else 3, "epoch"),
     ]
 
 
@@ -129,14 +160,19 @@ class Tinydl(ModuleContender):
         self.name = f"tinydl ({device})"
 
     def setup(self, workload: Workload, device: str = "cpu") -> None:
-        layers: list[nn.Module] = []
-        for i, (weight, bias) in enumerate(workload.initial_weights()):
-            linear = nn.Linear(weight.shape[1], weight.shape[0])
-            linear.load_state_dict({"weight": weight, "bias": bias})
-            layers.append(linear)
-            if i < len(workload.sizes) - 2:
-                layers.append(nn.ReLU())
-        self.model = nn.Sequential(*layers).to(self.device)
+        if isinstance(workload, ConvWorkload):
+            from examples.cnn_vs_mlp import cnn
+
+            self.model = cnn(16)
+        else:
+            layers: list[nn.Module] = []
+            for i, (fan_in, fan_out) in enumerate(zip(workload.sizes[:-1], workload.sizes[1:])):
+                layers += [nn.Linear(fan_in, fan_out)] + ([nn.ReLU()] if i < len(workload.sizes) - 2 else [])
+            self.model = nn.Sequential(*layers)
+        weighted = [layer for layer in self.model if hasattr(layer, "weight")]
+        for layer, (weight, bias) in zip(weighted, workload.initial_weights()):
+            layer.load_state_dict({"weight": weight, "bias": bias})
+        self.model.to(self.device)
         self.optimizer = optim.Adam(self.model.parameters(), lr=workload.lr)
         self.loss_fn = nn.CrossEntropyLoss()
         self.batches = [(tinydl.tensor(x, device=self.device), tinydl.tensor(y, device=self.device))
@@ -163,6 +199,10 @@ class NumpyFloor(Contender):
         self.v = [np.zeros_like(p) for p in self.params]
         self.step_count, self.lr = 0, workload.lr
         self.batches = workload.batches()
+        if isinstance(workload, ConvWorkload):
+            self.forward_backward = lambda x, y: conv_floor.loss_and_grads(self.params, x, y)
+        else:
+            self.forward_backward = self.loss_and_grads
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
         weights, biases = self.params[0::2], self.params[1::2]
@@ -212,12 +252,12 @@ class NumpyFloor(Contender):
     def train(self, epochs: int) -> float:
         for _ in range(epochs):
             for x, y in self.batches:
-                loss, grads = self.loss_and_grads(x, y)
+                loss, grads = self.forward_backward(x, y)
                 self.adam(grads)
         return loss
 
     def gradients(self) -> list[np.ndarray]:
-        return self.loss_and_grads(*self.batches[0])[1]
+        return self.forward_backward(*self.batches[0])[1]
 
 
 class Torch(ModuleContender):
@@ -230,20 +270,25 @@ class Torch(ModuleContender):
 
     def setup(self, workload: Workload, device: str = "cpu") -> None:
         torch = self.torch
-        layers: list[Any] = []
-        for i, (weight, bias) in enumerate(workload.initial_weights()):
-            linear = torch.nn.Linear(weight.shape[1], weight.shape[0])
-            with torch.no_grad():
-                linear.weight.copy_(torch.from_numpy(weight))
-                linear.bias.copy_(torch.from_numpy(bias))
-            layers.append(linear)
-            if i < len(workload.sizes) - 2:
-                layers.append(torch.nn.ReLU())
-        self.model = torch.nn.Sequential(*layers)
+        nn_ = torch.nn
+        if isinstance(workload, ConvWorkload):
+            layers: list[Any] = [nn_.Conv2d(1, 8, 3, padding=1), nn_.ReLU(), nn_.MaxPool2d(2),
+                                 nn_.Conv2d(8, 16, 3, padding=1), nn_.ReLU(), nn_.MaxPool2d(2),
+                                 nn_.Flatten(), nn_.Linear(256, 10)]
+        else:
+            layers = []
+            for i, (fan_in, fan_out) in enumerate(zip(workload.sizes[:-1], workload.sizes[1:])):
+                hidden = i < len(workload.sizes) - 2
+                layers += [nn_.Linear(fan_in, fan_out)] + ([nn_.ReLU()] if hidden else [])
+        with torch.no_grad():
+            weighted = [layer for layer in layers if hasattr(layer, "weight")]
+            for layer, (weight, bias) in zip(weighted, workload.initial_weights()):
+                layer.weight.copy_(torch.from_numpy(weight))
+                layer.bias.copy_(torch.from_numpy(bias))
+        self.model = nn_.Sequential(*layers)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=workload.lr)
-        self.loss_fn = torch.nn.CrossEntropyLoss()
+        self.loss_fn = nn_.CrossEntropyLoss()
         self.batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in workload.batches()]
-
 
 
 def time_run(contender: Contender, workload: Workload, epochs: int,

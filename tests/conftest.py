@@ -1,6 +1,8 @@
 """Shared fixtures: hypothesis profiles and the device parametrisation."""
 from __future__ import annotations
 
+from typing import Iterator
+
 import os
 from typing import Any
 
@@ -73,6 +75,13 @@ def no_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _seeded() -> None:
-    """Every test starts from the same random state."""
+def _seeded() -> Iterator[None]:
+    """Every test starts from the same random state, and leaves the defaults as it found them
+    (a ported program may call set_default_device("cuda"), set_default_dtype or set_printoptions)."""
     tinydl.manual_seed(0)
+    device, dtype = tinydl.backend._default_device, tinydl.get_default_dtype()
+    print_options = dict(tinydl.backend._print_options)
+    yield
+    tinydl.set_default_device(device)
+    tinydl.set_default_dtype(dtype)
+    tinydl.backend._print_options.update(print_options)

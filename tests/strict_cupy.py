@@ -483,6 +483,19 @@ cuda.runtime = runtime
 cuda.is_available = is_available
 
 
+# --------------------------------------------------------------- cupy.lib
+def _as_strided(x: ndarray, shape: Any = None, strides: Any = None) -> ndarray:
+    """cupy.lib.stride_tricks.as_strided(x, shape, strides): a strided view of x's memory."""
+    if not isinstance(x, ndarray):
+        raise TypeError(f"Unsupported type {type(x)}")
+    return _call(lambda host: numpy.lib.stride_tricks.as_strided(host, shape=shape, strides=strides), (x,), {})
+
+
+lib = types.ModuleType("cupy.lib", "cupy.lib: stride_tricks.as_strided (strict_cupy).")
+lib.stride_tricks = types.ModuleType("cupy.lib.stride_tricks")
+lib.stride_tricks.as_strided = _as_strided
+
+
 # ------------------------------------------------------------------- cupyx
 def scatter_add(a: ndarray, slices: Any, value: Any) -> None:
     """cupyx.scatter_add(a, slices, value): a[slices] += value, adding up repeated indices."""

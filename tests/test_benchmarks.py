@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks import run
+from benchmarks import conv_floor, run
 from benchmarks import workloads as W
 
 
-@pytest.mark.parametrize("index", [0, 1, 2], ids=["W1", "W2", "W3"])
+@pytest.mark.parametrize("index", [0, 1, 2, 3], ids=["W1", "W2", "W3", "W4"])
 def test_tinydl_and_numpy_floor_agree_on_gradients_and_training(index):
     workload = W.make_workloads(quick=True)[index]
     report = run.check_agreement(workload, [W.NumpyFloor(), W.Tinydl("cpu")])
@@ -61,3 +61,23 @@ def test_the_backend_sweep_runs_its_cuda_half(cuda):
     from benchmarks import backends
 
     assert backends.step_time_ms(cuda, batch=4, width=8, min_seconds=0.0) > 0
+
+
+def test_cnn_floor_gradient_matches_finite_differences():
+    """W4's hand-written CNN (im2col, col2im, max-pool routing) is itself right, in float64."""
+    workload = W.make_workloads(quick=True)[3]
+    params = [array.astype(np.float64) for layer in workload.initial_weights() for array in layer]
+    x, y = workload.x[:6].astype(np.float64), workload.y[:6]
+    loss, grads = conv_floor.loss_and_grads(params, x, y)
+    eps = 1e-6
+    rng = np.random.default_rng(1)
+    for p, grad in zip(params, grads):
+        for _ in range(3):
+            index = tuple(rng.integers(0, n) for n in p.shape)
+            original = p[index]
+            p[index] = original + eps
+            up = conv_floor.loss_and_grads(params, x, y)[0]
+            p[index] = original - eps
+            down = conv_floor.loss_and_grads(params, x, y)[0]
+            p[index] = original
+            assert grad[index] == pytest.approx((up - down) / (2 * eps), rel=1e-4, abs=1e-8)

@@ -362,6 +362,22 @@ SWEEP = {
     "chunk": (lambda x, d: F.chunk(x, 3, 1)[0], MASKED),
     "split": (lambda x, d: F.split(x, 1, 0)[1], MASKED),
     "narrow": (lambda x, d: F.narrow(x, 1, 0, 2), MASKED),
+    # convolution, pooling, normalization, embedding, smooth activations (issue 13)
+    "conv1d": (lambda x, d: F.conv1d(x.unsqueeze(0), x[:, :2].unsqueeze(0)), ZEROS),
+    "conv2d": (lambda x, d: F.conv2d(x.reshape(1, 1, 2, 3), x[:, :2].reshape(1, 1, 2, 2)), ZEROS),
+    "max_pool1d": (lambda x, d: F.max_pool1d(x.unsqueeze(0), 2), ZEROS),
+    "max_pool2d": (lambda x, d: F.max_pool2d(x.reshape(1, 1, 2, 3), 2), ZEROS),
+    "avg_pool1d": (lambda x, d: F.avg_pool1d(x.unsqueeze(0), 2), ZEROS),
+    "avg_pool2d": (lambda x, d: F.avg_pool2d(x.reshape(1, 1, 2, 3), 2), ZEROS),
+    "adaptive_avg_pool1d": (lambda x, d: F.adaptive_avg_pool1d(x.unsqueeze(0), 1), ZEROS),
+    "adaptive_avg_pool2d": (lambda x, d: F.adaptive_avg_pool2d(x.reshape(1, 1, 2, 3), 1), ZEROS),
+    "batch_norm": (lambda x, d: F.batch_norm(x, None, None, training=True), ZEROS),  # a constant column
+    "layer_norm": (lambda x, d: F.layer_norm(x, (3,)), ZEROS),                     # a zero row: var 0
+    "embedding": (lambda x, d: F.embedding(tinydl.tensor([1, 0], device=d), x), ZEROS),
+    **{name: ((lambda name: lambda x, d: getattr(F, name)(x))(name), MASKED)  # -> 0 and -alpha at -inf
+       for name in ["softplus", "elu"]},
+    # gelu(-inf) and silu(-inf) are -inf * 0 = nan in PyTorch too: test them at 0 only
+    **{name: ((lambda name: lambda x, d: getattr(F, name)(x))(name), ZEROS) for name in ["gelu", "silu"]},
     "mm": (lambda x, d: F.mm(x, x.t()), ZEROS),
     "bmm": (lambda x, d: F.bmm(x.unsqueeze(0), x.t().unsqueeze(0)), ZEROS),
     "mv": (lambda x, d: F.mv(x, x[0]), ZEROS),

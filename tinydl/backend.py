@@ -457,7 +457,7 @@ def gpu_special_function(array: Any, name: str) -> Any:
 
     NumPy has no erf and friends, so the ops compute them for the CPU themselves.
     """
-    if isinstance(array, numpy.ndarray) or _cupy is None:
+    if _cupy is None or not isinstance(array, _cupy.ndarray):  # numpy arrays and scalars
         return None
     import cupyx.scipy.special  # noqa: PLC0415  (ships with cupy)
 

@@ -55,3 +55,16 @@ from .ops.split import chunk, narrow, split  # noqa: E402
 
 __all__ += ["binary_cross_entropy", "chunk", "huber_loss", "l1_loss", "narrow", "norm", "smooth_l1_loss",
             "split"]
+
+# ---- Beyond the MLP (issue 13): convolution, pooling, normalization, embedding, smooth activations
+from .ops.activation_extra import elu, gelu, silu, softplus  # noqa: E402
+from .ops.conv import conv1d, conv2d  # noqa: E402
+from .ops.embedding import embedding  # noqa: E402
+from .ops.normalization import batch_norm, layer_norm  # noqa: E402
+from .ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,  # noqa: E402
+                       max_pool1d, max_pool2d)
+
+__all__ += [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d",
+    "conv2d", "elu", "embedding", "gelu", "layer_norm", "max_pool1d", "max_pool2d", "silu", "softplus",
+]
