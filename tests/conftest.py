@@ -16,6 +16,8 @@ settings.register_profile("dev", max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+pytest_plugins = ["tests.skip_summary"]  # one line per skip reason, not per skipped test
+
 CUDA_REASON = tinydl.cuda.unavailable_reason()
 
 
