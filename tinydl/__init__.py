@@ -28,3 +28,6 @@ __version__ = "0.1.0"
 double = float64
 float = float32  # noqa: A001
 long = int64
+
+# --- newcomer's first hour (issue 14): offline data sets
+from . import datasets  # noqa: E402

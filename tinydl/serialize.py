@@ -24,6 +24,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
+import tinydl.safetensors_io as safetensors_io
 from .tensor import Tensor
 
 FORMAT = "tinydl-checkpoint"
@@ -47,6 +48,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     The file is written to a temporary name first and then renamed, so an
     interrupted save never leaves a truncated checkpoint behind.
     """
+    # --- issue 14: a name ending in .safetensors writes PyTorch's interchange format instead
+    if safetensors_io.is_safetensors_path(path):
+        return safetensors_io.save_safetensors(obj, path)
+    # ---
     arrays: dict[str, numpy.ndarray] = {}
 
     def encode(value: Any, where: str) -> Any:
@@ -96,6 +101,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 def load(path: str | os.PathLike, map_location: Any = None) -> Any:
     """Read a checkpoint written by save(). Tensors go back to the device they were saved from,
     or to ``map_location`` ("cpu", "cuda") if given."""
+    # --- issue 14: a .safetensors file (written by tinydl, PyTorch, ...) reads as {name: Tensor}
+    if safetensors_io.is_safetensors_path(path):
+        return safetensors_io.load_safetensors(path, map_location)
+    # ---
     path = os.fspath(path)
     target = backend.normalize_device(map_location) if map_location is not None else None
 

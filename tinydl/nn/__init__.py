@@ -11,3 +11,8 @@ __all__ = [
     "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter",
     "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
 ]
+
+# --- newcomer's first hour (issue 14): model summaries, as torchinfo prints them
+from .summary import ModelSummary, summary  # noqa: E402
+
+__all__ += ["ModelSummary", "summary"]
