@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import pathlib
 
 import numpy as np
 import pytest
 
-from examples import common, depth_vs_width, digits_mlp, moons_mlp, perceptron, xor_mlp
+from examples import common, depth_vs_width, digits_mlp, moons_mlp, xor_mlp
 
-EXAMPLES = [perceptron, xor_mlp, moons_mlp, digits_mlp, depth_vs_width]
+# every example script, including ones added later: they all speak the same options
+EXAMPLES = [importlib.import_module(f"examples.{path.stem}")
+            for path in sorted((pathlib.Path(__file__).resolve().parent.parent / "examples").glob("*.py"))
+            if path.stem not in ("__init__", "common")]
 
 
 def parser_of(example, monkeypatch) -> argparse.ArgumentParser:
