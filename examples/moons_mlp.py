@@ -101,8 +101,6 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"over {args.repeats} runs: training time median {statistics.median(times):.2f}s "
               f"(min {min(times):.2f}s, max {max(times):.2f}s), test accuracy mean {statistics.mean(accuracies):.4f} "
               f"(min {min(accuracies):.4f}, max {max(accuracies):.4f})")
-    else:
-        print(f"parameters {parameters}, training time {times[0]:.2f}s, test accuracy {accuracies[0]:.4f}")
 
     result = {"test_accuracy": run["test_accuracy"], "parameters": parameters,
               "training_time": statistics.median(times), "training_times": times, "test_accuracies": accuracies,
