@@ -7,6 +7,7 @@ which .gitignore covers.
 from __future__ import annotations
 
 import pathlib
+import re
 import shutil
 import subprocess
 
@@ -63,3 +64,18 @@ def test_a_default_example_run_from_the_repository_root_leaves_git_status_unchan
     result = xor_mlp.main([])                # figures into the default out/
     assert all(pathlib.Path(path).parts[0] == "out" for path in result["figures"])
     assert untracked_or_changed() == before
+
+
+def test_progress_lines_carry_the_elapsed_time(capsys):
+    progress = output.Stopwatch()
+    progress("W1: round 1 of at least 7 done")
+    line = capsys.readouterr().out
+    assert re.fullmatch(r"\[\s+\d+\.\ds\] W1: round 1 of at least 7 done\n", line)
+
+
+def test_quick_runs_cannot_overwrite_the_readme_numbers():
+    from benchmarks import run
+
+    with pytest.raises(SystemExit) as refused:
+        run.main(["--quick", "--save"])
+    assert refused.value.code == 2
