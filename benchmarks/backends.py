@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", default="16,64,256,1024,4096",
                         help="batch sizes, comma-separated (default 16,64,256,1024,4096)")
-    parser.add_argument("--widths", default="64,256,1024", help="hidden widths, comma-separated (default 64,256,1024)")
+    parser.add_argument("--widths", default="64,256,1024",
+                        help="hidden widths, comma-separated (default 64,256,1024)")
     parser.add_argument("--no-plot", action="store_true", help="skip the figure")
     add_save_option(parser)
     args = parser.parse_args(argv)

@@ -7,9 +7,10 @@ twice, for a few and for more epochs, under callgrind; the difference divided
 by the extra epochs is the cost of one epoch, with imports and set-up
 cancelled out. Instructions are not time (cache misses and SIMD width
 differ), but the engine's bookkeeping is instructions, so this isolates it.
+Results go to out/benchmarks/instructions.json unless --save is given.
 
-    python benchmarks/instructions.py          # needs valgrind; about 15 minutes; writes out/benchmarks/instructions.json
-    python benchmarks/instructions.py --save   # the same into results/instructions.json (quoted by the README)
+    python benchmarks/instructions.py          # needs valgrind; about 15 minutes
+    python benchmarks/instructions.py --save   # into results/instructions.json (quoted by the README)
     python benchmarks/instructions.py W2       # one workload
 """
 from __future__ import annotations

@@ -181,8 +181,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="timed rounds per contender (default 7, more for short workloads)")
     parser.add_argument("--workloads", default="W1,W2,W3", help="which workloads, e.g. W1,W3")
     parser.add_argument("--devices", default="cpu,cuda", help="tinydl devices to try (cuda only if available)")
-    parser.add_argument("--json", default=None, help="where to write results (default out/benchmarks/cpu.json, "
-                                                     "or gpu.json when a GPU took part; see --save)")
+    parser.add_argument("--json", default=None,
+                        help="where to write results (default out/benchmarks/cpu.json, or gpu.json "
+                             "when a GPU took part; see --save)")
     add_save_option(parser)
     args = parser.parse_args(argv)
     if args.save and args.quick:
@@ -212,7 +213,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         for remote in remotes:
             remote.close()
 
-    path = pathlib.Path(args.json) if args.json else results_dir(args.save) / ("gpu.json" if info["gpu"] else "cpu.json")
+    name = "gpu.json" if info["gpu"] else "cpu.json"
+    path = pathlib.Path(args.json) if args.json else results_dir(args.save) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": info, "notes": notes, "min_repeats": repeats, "results": results},
                                indent=2) + "\n")

@@ -19,7 +19,8 @@ def make_parser(description: str, epochs: int) -> argparse.ArgumentParser:
     ``--help`` shows every option's default (ArgumentDefaultsHelpFormatter), so
     help texts do not repeat them.
     """
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--device", choices=["cpu", "cuda"], default=os.environ.get("TINYDL_DEVICE", "cpu"),
                         help="where tensors live ($TINYDL_DEVICE sets the default)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for data, weights and shuffling")
@@ -43,7 +44,8 @@ def widths(text: str) -> list[int]:
     except ValueError:
         values = []
     if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive widths separated by commas, like 64,128,64; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected positive widths separated by commas, like 64,128,64; got {text!r}")
     return values
 
 

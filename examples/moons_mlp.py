@@ -45,7 +45,8 @@ def train(hidden: list[int], data: tuple, epochs: int, device: str, verbose: boo
     model = DeepMLP(hidden).to(device)
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=0.001)
-    curves: dict[str, list[float]] = {"losses": [], "accuracies": [], "test_losses": [], "test_accuracies": []}
+    curves: dict[str, list[float]] = {name: [] for name in
+                                      ("losses", "accuracies", "test_losses", "test_accuracies")}
     start = time.perf_counter()
     for epoch in range(epochs):
         outputs = model(inputs)
@@ -99,11 +100,13 @@ def main(argv: list[str] | None = None) -> dict:
     accuracies = [r["test_accuracy"] for r in runs]
     if args.repeats > 1:
         print(f"over {args.repeats} runs: training time median {statistics.median(times):.2f}s "
-              f"(min {min(times):.2f}s, max {max(times):.2f}s), test accuracy mean {statistics.mean(accuracies):.4f} "
+              f"(min {min(times):.2f}s, max {max(times):.2f}s), "
+              f"test accuracy mean {statistics.mean(accuracies):.4f} "
               f"(min {min(accuracies):.4f}, max {max(accuracies):.4f})")
 
     result = {"test_accuracy": run["test_accuracy"], "parameters": parameters,
-              "training_time": statistics.median(times), "training_times": times, "test_accuracies": accuracies,
+              "training_time": statistics.median(times), "training_times": times,
+              "test_accuracies": accuracies,
               **{key: run[key] for key in ("losses", "accuracies", "test_losses")},
               "test_accuracy_curve": run["test_accuracies"]}
     if not args.no_plot:

@@ -15,7 +15,8 @@ INTERNAL = {"methods", "autograd", "dtypes"}
 
 
 def documented_modules() -> set[str]:
-    return {name for page in PAGES.glob("*.md") for name in re.findall(r"^::: ([\w.]+)", page.read_text(), re.M)}
+    return {name for page in PAGES.glob("*.md")
+            for name in re.findall(r"^::: ([\w.]+)", page.read_text(), re.M)}
 
 
 def test_every_public_module_has_a_place_in_the_reference():
@@ -29,13 +30,15 @@ def test_every_public_module_has_a_place_in_the_reference():
 
 def test_every_page_is_in_the_navigation():
     config = (ROOT / "mkdocs.yml").read_text()
-    assert {page.name for page in PAGES.glob("*.md")} == set(re.findall(r"^  - [^:]+: (\S+\.md)$", config, re.M))
+    navigation = set(re.findall(r"^  - [^:]+: (\S+\.md)$", config, re.M))
+    assert {page.name for page in PAGES.glob("*.md")} == navigation
 
 
 @pytest.mark.slow
 def test_reference_builds_without_warnings(tmp_path):
     pytest.importorskip("mkdocs", reason="mkdocs: the docs extra is not installed")
-    pytest.importorskip("mkdocstrings_handlers.python", reason="mkdocstrings[python]: the docs extra is not installed")
+    pytest.importorskip("mkdocstrings_handlers.python",
+                        reason="mkdocstrings[python]: the docs extra is not installed")
     build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
                            cwd=ROOT, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr[-3000:]

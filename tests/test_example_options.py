@@ -62,8 +62,8 @@ def test_bad_widths_are_refused_with_an_example(text):
 
 def test_mlp_layers_builds_the_stack():
     layers = common.mlp_layers(2, [4, 3], 5, dropout=0.1)
-    assert [type(layer).__name__ for layer in layers] == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout",
-                                                          "Linear"]
+    assert [type(layer).__name__ for layer in layers] == \
+        ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
     assert [(layer.in_features, layer.out_features) for layer in layers if hasattr(layer, "in_features")] == \
         [(2, 4), (4, 3), (3, 5)]
 

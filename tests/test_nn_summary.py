@@ -18,9 +18,11 @@ def test_tutorial_deep_mlp_counts_and_shapes():
         ("", "DeepMLP", 0), ("network", "Sequential", 1),
         ("0", "Linear", 2), ("1", "ReLU", 2), ("2", "Linear", 2), ("3", "ReLU", 2),
         ("4", "Linear", 2), ("5", "ReLU", 2), ("6", "Linear", 2)]
-    assert [r.parameters for r in result.rows] == [0, 0, 2 * 64 + 64, 0, 64 * 128 + 128, 0, 128 * 64 + 64, 0, 64 * 2 + 2]
+    assert [r.parameters for r in result.rows] == \
+        [0, 0, 2 * 64 + 64, 0, 64 * 128 + 128, 0, 128 * 64 + 64, 0, 64 * 2 + 2]
     assert [r.output_shapes for r in result.rows] == [
-        [[32, 2]], [[32, 2]], [[32, 64]], [[32, 64]], [[32, 128]], [[32, 128]], [[32, 64]], [[32, 64]], [[32, 2]]]
+        [[32, 2]], [[32, 2]], [[32, 64]], [[32, 64]], [[32, 128]], [[32, 128]], [[32, 64]], [[32, 64]],
+        [[32, 2]]]
     assert (result.total_params, result.trainable_params, result.non_trainable_params) == (16898, 16898, 0)
 
 
@@ -50,7 +52,8 @@ def test_frozen_parameters_are_non_trainable():
     model = tutorial_model()
     model.network[0].weight.requires_grad_(False)
     result = nn.summary(model, (1, 2))
-    assert (result.total_params, result.trainable_params, result.non_trainable_params) == (16898, 16898 - 128, 128)
+    counts = (result.total_params, result.trainable_params, result.non_trainable_params)
+    assert counts == (16898, 16898 - 128, 128)
 
 
 def test_the_model_is_left_as_it_was():

@@ -12,11 +12,13 @@ TESTS = pathlib.Path(__file__).resolve().parent
 
 def test_reasons_are_counted_and_grouped_most_first():
     reasons = ["cuda: CuPy is not installed"] * 3 + ["needs torch"]
-    assert summary_lines(reasons) == ["3 cuda tests skipped: CuPy is not installed", "1 test skipped: needs torch"]
+    assert summary_lines(reasons) == ["3 cuda tests skipped: CuPy is not installed",
+                                      "1 test skipped: needs torch"]
 
 
 def test_a_reason_whose_prefix_is_not_one_word_is_kept_whole():
-    assert summary_lines(["PyTorch is absent: install it"] * 2) == ["2 tests skipped: PyTorch is absent: install it"]
+    lines = summary_lines(["PyTorch is absent: install it"] * 2)
+    assert lines == ["2 tests skipped: PyTorch is absent: install it"]
 
 
 def test_a_pytest_run_prints_one_line_instead_of_one_per_test(tmp_path):

@@ -48,8 +48,9 @@ def _library() -> Any:
     try:
         import safetensors.numpy
     except ImportError:
-        raise ImportError("tinydl.save/load of a .safetensors file need the `safetensors` library, which is not "
-                          f"installed: {INSTALL_HINT}. Or save as .npz, which needs nothing more.") from None
+        message = ("tinydl.save/load of a .safetensors file need the `safetensors` library, which is not "
+                   f"installed: {INSTALL_HINT}. Or save as .npz, which needs nothing more.")
+        raise ImportError(message) from None
     return safetensors.numpy
 
 
@@ -73,7 +74,8 @@ def save_safetensors(state_dict: Any, path: str | os.PathLike) -> None:
                 "(a model's state_dict()). Nested state such as optimizer.state_dict() goes in a .npz file.")
         array = backend.to_device(value.array if isinstance(value, Tensor) else value, "cpu")
         if array.dtype.kind not in ALLOWED_KINDS:
-            raise SafetensorsError(f"save: {name!r} has dtype {array.dtype}; only numeric and bool tensors fit")
+            raise SafetensorsError(f"save: {name!r} has dtype {array.dtype}; "
+                                   "only numeric and bool tensors fit")
         arrays[name] = numpy.ascontiguousarray(array)
     # "format": "pt" tells readers such as Hugging Face transformers that names and layouts
     # are PyTorch's, which tinydl's state dicts follow.
@@ -104,7 +106,8 @@ def load_safetensors(path: str | os.PathLike, map_location: Any = None) -> dict[
     state = {}
     for name, array in arrays.items():
         if array.dtype.kind not in ALLOWED_KINDS:
-            raise SafetensorsError(f"load: {path!r}: {name!r} has dtype {array.dtype}, which tinydl cannot hold")
+            raise SafetensorsError(f"load: {path!r}: {name!r} has dtype {array.dtype}, "
+                                   "which tinydl cannot hold")
         writable = numpy.array(array, copy=True)  # the library may hand out read-only views of its buffer
         state[name] = Tensor(backend.to_device(writable, device))
     return state

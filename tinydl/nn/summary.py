@@ -124,9 +124,11 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected a tinydl.nn.Module, got {type(model).__name__}")
-    sizes = [tuple(input_size)] if all(isinstance(d, int) for d in input_size) else [tuple(s) for s in input_size]
+    one_shape = all(isinstance(d, int) for d in input_size)
+    sizes = [tuple(input_size)] if one_shape else [tuple(s) for s in input_size]
     if not sizes or any(not all(isinstance(d, int) and d >= 0 for d in size) for size in sizes):
-        raise ValueError(f"summary: input_size must be a shape like (1, 2) or a list of shapes, got {input_size!r}")
+        raise ValueError(f"summary: input_size must be a shape like (1, 2) or a list of shapes, "
+                         f"got {input_size!r}")
     parameters = list(model.parameters())
     if device is None:
         device = parameters[0].device if parameters else "cpu"
