@@ -1,6 +1,7 @@
 """CPU (NumPy) against GPU (CuPy): one MLP training step over a grid of batch sizes and widths.
 
-    python benchmarks/backends.py           # table + results/backends_<cpu|gpu>.json + .png
+    python benchmarks/backends.py           # table + out/benchmarks/backends_<cpu|gpu>.json + .png
+    python benchmarks/backends.py --save    # the same into results/ (the files the README quotes)
 
 The model is width -> width -> width -> 10 (ReLU, cross-entropy, Adam), the
 same code on both devices. Each point warms up, then times steps until at
@@ -26,8 +27,7 @@ import tinydl  # noqa: E402
 import tinydl.nn as nn  # noqa: E402
 import tinydl.optim as optim  # noqa: E402
 from benchmarks.machine import describe, machine_info  # noqa: E402
-
-RESULTS = pathlib.Path(__file__).parent / "results"
+from benchmarks.output import Stopwatch, add_save_option, results_dir  # noqa: E402
 
 
 def step_time_ms(device: str, batch: int, width: int, min_seconds: float = 0.2) -> float:
@@ -68,10 +68,15 @@ def _synchronizer(device: str):
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", default="16,64,256,1024,4096")
-    parser.add_argument("--widths", default="64,256,1024")
-    parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--batches", default="16,64,256,1024,4096",
+                        help="batch sizes, comma-separated (default 16,64,256,1024,4096)")
+    parser.add_argument("--widths", default="64,256,1024",
+                        help="hidden widths, comma-separated (default 64,256,1024)")
+    parser.add_argument("--no-plot", action="store_true", help="skip the figure")
+    add_save_option(parser)
     args = parser.parse_args(argv)
+    folder = results_dir(args.save)
+    progress = Stopwatch()
     batches = [int(b) for b in args.batches.split(",")]
     widths = [int(w) for w in args.widths.split(",")]
     info = machine_info()
@@ -91,9 +96,9 @@ def main(argv: list[str] | None = None) -> dict:
             if "cuda_ms" in point:
                 point["speedup"] = point["cpu_ms"] / point["cuda_ms"]
             points.append(point)
-            print(f"width {width:5d} batch {batch:5d}: " + ", ".join(
+            progress(f"width {width:5d} batch {batch:5d}: " + ", ".join(
                 f"{d} {point[f'{d}_ms']:.3f} ms" for d in devices)
-                + (f", GPU speedup {point['speedup']:.1f}x" if "speedup" in point else ""), flush=True)
+                + (f", GPU speedup {point['speedup']:.1f}x" if "speedup" in point else ""))
 
     print("\n| width | batch | cpu ms/step | cuda ms/step | GPU speedup |\n|---:|---:|---:|---:|---:|")
     for p in points:
@@ -109,10 +114,10 @@ def main(argv: list[str] | None = None) -> dict:
                   else f"width {width}: the GPU never wins in this grid")
 
     tag = "gpu" if "cuda" in devices else "cpu"
-    RESULTS.mkdir(exist_ok=True)
     result = {"machine": info, "devices": devices, "points": points,
               "gpu_wins_from_batch": {str(k): v for k, v in crossover.items()}}
-    (RESULTS / f"backends_{tag}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (folder / f"backends_{tag}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {folder / f'backends_{tag}.json'}")
     if not args.no_plot:
         import matplotlib
 
@@ -134,8 +139,8 @@ def main(argv: list[str] | None = None) -> dict:
                      else "One MLP step on cpu (no GPU available)")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(RESULTS / f"backends_{tag}.png", dpi=90)
-        print(f"wrote {RESULTS / f'backends_{tag}.png'}")
+        fig.savefig(folder / f"backends_{tag}.png", dpi=90)
+        print(f"wrote {folder / f'backends_{tag}.png'}")
     return result
 
 

@@ -7,9 +7,11 @@ twice, for a few and for more epochs, under callgrind; the difference divided
 by the extra epochs is the cost of one epoch, with imports and set-up
 cancelled out. Instructions are not time (cache misses and SIMD width
 differ), but the engine's bookkeeping is instructions, so this isolates it.
+Results go to out/benchmarks/instructions.json unless --save is given.
 
-    python benchmarks/instructions.py      # needs valgrind; about 15 minutes; writes results/instructions.json
-    python benchmarks/instructions.py W2   # one workload
+    python benchmarks/instructions.py          # needs valgrind; about 15 minutes
+    python benchmarks/instructions.py --save   # into results/instructions.json (quoted by the README)
+    python benchmarks/instructions.py W2       # one workload
 """
 from __future__ import annotations
 
@@ -55,26 +57,29 @@ def count(contender: str, workload: str, epochs: int) -> int:
     return int(re.search(r"Collected : (\d+)", output).group(1))
 
 
-def main(only: str | None = None) -> dict:
+def main(only: str | None = None, save: bool = False) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.machine import machine_info
+    from benchmarks.output import Stopwatch, results_dir
+
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind): nothing to count")
         return {}
     results = {}
+    progress = Stopwatch()
     print("| workload | NumPy floor (instructions per epoch) | tinydl | tinydl / floor |\n|---|---:|---:|---:|")
     for workload, (_, _, short, long) in SHAPES.items():
         if only and not workload.startswith(only):
             continue
         per_epoch = {}
         for contender in ("floor", "tinydl"):
+            progress(f"{workload}: counting {contender}'s instructions under callgrind (minutes)")
             per_epoch[contender] = (count(contender, workload, long) - count(contender, workload, short)) / (long - short)
         ratio = per_epoch["tinydl"] / per_epoch["floor"]
         results[workload] = {**per_epoch, "ratio": ratio}
         print(f"| {workload} | {per_epoch['floor'] / 1e6:.2f} M | {per_epoch['tinydl'] / 1e6:.2f} M | {ratio:.3f} |",
               flush=True)
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.machine import machine_info
-
-    out = pathlib.Path(__file__).parent / "results" / "instructions.json"
+    out = results_dir(save) / "instructions.json"
     if only and out.exists():  # one workload re-counted: keep the others
         results = {**json.loads(out.read_text())["results"], **results}
     out.write_text(json.dumps({"machine": machine_info(), "results": results}, indent=2) + "\n")
@@ -86,4 +91,5 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
-        main(sys.argv[1] if len(sys.argv) > 1 else None)
+        arguments = [a for a in sys.argv[1:] if a != "--save"]
+        main(arguments[0] if arguments else None, save="--save" in sys.argv[1:])

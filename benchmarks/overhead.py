@@ -5,10 +5,12 @@ tinydl op there, minus the same NumPy calls made by hand, is what the engine
 adds: argument checks, Function.apply, the Context, the Tensor, and in
 backward the topological sort, gradient routing and un-broadcasting.
 
-    python benchmarks/overhead.py            # prints a table, writes results/overhead.json
+    python benchmarks/overhead.py            # prints a table, writes out/benchmarks/overhead.json
+    python benchmarks/overhead.py --save     # the same into results/overhead.json (quoted by the README)
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pathlib
@@ -24,6 +26,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 import tinydl  # noqa: E402
 import tinydl.nn.functional as F  # noqa: E402
 from benchmarks.machine import machine_info  # noqa: E402
+from benchmarks.output import add_save_option, results_dir  # noqa: E402
 
 OPS_PER_STEP = 6  # linear, relu, linear, relu, linear, cross_entropy: see `engine_step`
 
@@ -33,7 +36,10 @@ def best_time(function, number: int = 500, repeat: int = 31) -> float:
     return min(timeit.repeat(function, number=number, repeat=repeat)) / number
 
 
-def main() -> dict:
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_save_option(parser)
+    save = parser.parse_args(argv).save
     rng = np.random.default_rng(0)
     sizes = [(1, 1), (1, 1), (1, 1)]
     x_np = rng.standard_normal((1, 1)).astype(np.float32)
@@ -101,7 +107,7 @@ def main() -> dict:
     print(f"| forward under no_grad | {result['forward_no_grad_us_per_op']:.1f} |")
     print(f"| backward | {result['backward_us_per_op']:.1f} |")
     print(f"| (the NumPy call itself, for scale) | {result['numpy_us_per_op_on_1x1']:.1f} |")
-    out = pathlib.Path(__file__).parent / "results" / "overhead.json"
+    out = results_dir(save) / "overhead.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}")
     return result

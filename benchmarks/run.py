@@ -1,6 +1,7 @@
 """tinydl against the hand-written NumPy floor and PyTorch, on three MLP workloads and a small CNN (W4).
 
-    python benchmarks/run.py              # full run: prints the table, writes results/cpu.json
+    python benchmarks/run.py              # full run: prints the table, writes out/benchmarks/cpu.json
+    python benchmarks/run.py --save       # the same, into results/cpu.json (the numbers the README quotes)
     python benchmarks/run.py --quick      # fewer epochs and repeats, for a smoke test
 
 Method: every contender starts from the same float32 weights and data order;
@@ -34,8 +35,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 import tinydl  # noqa: E402
 from benchmarks import workloads as W  # noqa: E402
 from benchmarks.machine import describe, machine_info  # noqa: E402
+from benchmarks.output import Stopwatch, add_save_option, results_dir  # noqa: E402
 
-RESULTS = pathlib.Path(__file__).parent / "results"
 PAUSE_S = 0.3
 
 
@@ -131,7 +132,8 @@ def _units_per_epoch(workload: W.Workload) -> int:
     return len(workload.batches()) if workload.unit == "step" else 1
 
 
-def measure(workload: W.Workload, remotes: list[Remote], repeats: int, min_seconds: float) -> dict:
+def measure(workload: W.Workload, remotes: list[Remote], repeats: int, min_seconds: float,
+            progress: Stopwatch | None = None) -> dict:
     timings: dict[str, list[float]] = {r.name: [] for r in remotes}
     losses: dict[str, float] = {}
     for remote in remotes:  # warm-up: caches, allocator, BLAS threads, CUDA kernels
@@ -152,6 +154,8 @@ def measure(workload: W.Workload, remotes: list[Remote], repeats: int, min_secon
             timings[remote.name].append(ms)
             losses[remote.name] = loss
         round_number += 1
+        if progress is not None:
+            progress(f"{workload.name.split()[0]}: round {round_number} of at least {repeats} done")
     return {"timings_ms": timings, "final_loss": losses}
 
 
@@ -179,9 +183,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="timed rounds per contender (default 7, more for short workloads)")
     parser.add_argument("--workloads", default="W1,W2,W3,W4", help="which workloads, e.g. W1,W3")
     parser.add_argument("--devices", default="cpu,cuda", help="tinydl devices to try (cuda only if available)")
-    parser.add_argument("--json", default=None, help="where to write results (default results/cpu.json, "
-                                                     "or results/gpu.json when a GPU took part)")
+    parser.add_argument("--json", default=None,
+                        help="where to write results (default out/benchmarks/cpu.json, or gpu.json "
+                             "when a GPU took part; see --save)")
+    add_save_option(parser)
     args = parser.parse_args(argv)
+    if args.save and args.quick:
+        parser.error("--save writes the README's numbers: not from a --quick run")
     repeats = args.repeats or (3 if args.quick else 7)
     wanted = {w.strip() for w in args.workloads.split(",")}
     runners, notes = contenders(args.devices.split(","))
@@ -191,13 +199,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"Note: {note}")
 
     results = []
+    progress = Stopwatch()
     remotes = [Remote(runner, args.quick) for runner in runners]
     try:
         for workload in W.make_workloads(quick=args.quick):
             if workload.name.split()[0] not in wanted:
                 continue
             agreement = check_agreement(workload, runners)
-            measured = measure(workload, remotes, repeats, 0.0 if args.quick else 3.0)
+            measured = measure(workload, remotes, repeats, 0.0 if args.quick else 3.0, progress)
             results.append({"workload": workload.name, "description": workload.description,
                             "unit": workload.unit, "epochs": workload.epochs,
                             "gradient_agreement": agreement, **measured})
@@ -206,12 +215,12 @@ def main(argv: list[str] | None = None) -> list[dict]:
         for remote in remotes:
             remote.close()
 
-    path = pathlib.Path(args.json) if args.json else RESULTS / ("gpu.json" if info["gpu"] else "cpu.json")
-    if not args.quick or args.json:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"machine": info, "notes": notes, "min_repeats": repeats, "results": results},
-                                   indent=2) + "\n")
-        print(f"\nwrote {path}")
+    name = "gpu.json" if info["gpu"] else "cpu.json"
+    path = pathlib.Path(args.json) if args.json else results_dir(args.save) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"machine": info, "notes": notes, "min_repeats": repeats, "results": results},
+                               indent=2) + "\n")
+    print(f"\nwrote {path}")
     return results
 
 

@@ -10,18 +10,43 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import tinydl
+import tinydl.nn  # noqa: F401  (mlp_layers)
 
 
 def make_parser(description: str, epochs: int) -> argparse.ArgumentParser:
-    """The options every example takes: --device --seed --epochs --out --no-plot."""
-    parser = argparse.ArgumentParser(description=description)
+    """The options every example takes: --device --seed --epochs --out --no-plot.
+
+    ``--help`` shows every option's default (ArgumentDefaultsHelpFormatter), so
+    help texts do not repeat them.
+    """
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--device", choices=["cpu", "cuda"], default=os.environ.get("TINYDL_DEVICE", "cpu"),
-                        help="where tensors live (default: $TINYDL_DEVICE, else cpu)")
+                        help="where tensors live ($TINYDL_DEVICE sets the default)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for data, weights and shuffling")
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
-    parser.add_argument("--out", default="out", help="folder for the figures (default: out/)")
+    parser.add_argument("--epochs", type=int, default=epochs, help="training epochs")
+    parser.add_argument("--out", default="out", help="folder for the figures (out/ is ignored by git)")
     parser.add_argument("--no-plot", action="store_true", help="skip the figures")
     return parser
+
+
+def add_hidden_option(parser: argparse.ArgumentParser, default: str, what: str = "the hidden layers") -> None:
+    """--hidden: the same comma-separated list of widths in every example, e.g. --hidden 64,128,64."""
+    # a string default goes through `type` too, and --help shows it as the user types it
+    parser.add_argument("--hidden", type=widths, default=default,
+                        help=f"widths of {what}, comma-separated, one number per hidden layer")
+
+
+def widths(text: str) -> list[int]:
+    """"64,128,64" -> [64, 128, 64]; refuses anything but positive integers."""
+    try:
+        values = [int(width) for width in text.split(",") if width.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected positive widths separated by commas, like 64,128,64; got {text!r}")
+    return values
 
 
 def setup(args: argparse.Namespace) -> None:
@@ -44,6 +69,18 @@ class Progress:
     def __call__(self, epoch: int, loss: float, accuracy: float) -> None:
         if epoch % self.every == 0 or epoch == self.total:
             print(f"epoch {epoch:4d}/{self.total}  loss {loss:.4f}  acc {accuracy:.4f}  {self.elapsed():.1f}s")
+
+
+def mlp_layers(width_in: int, hidden: list[int], width_out: int, activation: type = tinydl.nn.ReLU,
+               dropout: float = 0.0) -> list[tinydl.nn.Module]:
+    """Linear + activation (+ Dropout) for each hidden width, then a Linear to ``width_out``."""
+    layers: list[tinydl.nn.Module] = []
+    for size_in, size_out in zip([width_in] + hidden, hidden):
+        layers += [tinydl.nn.Linear(size_in, size_out), activation()]
+        if dropout:
+            layers.append(tinydl.nn.Dropout(dropout))
+    layers.append(tinydl.nn.Linear(([width_in] + hidden)[-1], width_out))
+    return layers
 
 
 def accuracy(logits: tinydl.Tensor, labels: tinydl.Tensor) -> float:

@@ -26,10 +26,24 @@ except ImportError:
     import common
 
 
+MAX_MISTAKES_SHOWN = 8
+
+
+def digits_to_show(predicted: np.ndarray, truth: np.ndarray, count: int) -> list[int]:
+    """Test indices for the predictions grid: up to MAX_MISTAKES_SHOWN mistakes, the rest correct ones.
+
+    The first ``count`` test images would usually all be right (97%); a grid
+    that shows what the model gets wrong teaches more.
+    """
+    wrong = np.flatnonzero(predicted != truth)[:MAX_MISTAKES_SHOWN]
+    right = np.flatnonzero(predicted == truth)[:count - len(wrong)]
+    return sorted(np.concatenate([wrong, right]).tolist())
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = common.make_parser(__doc__.splitlines()[0], epochs=30)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=64, help="images per mini-batch")
+    common.add_hidden_option(parser, "128")
     args = parser.parse_args(argv)
     common.setup(args)
 
@@ -43,8 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
     test_x, test_y = to_tensor(x_test), tinydl.tensor(y_test, device=args.device)
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
 
-    model = nn.Sequential(nn.Linear(64, args.hidden), nn.ReLU(), nn.Dropout(0.2),
-                          nn.Linear(args.hidden, 10)).to(args.device)
+    model = nn.Sequential(*common.mlp_layers(64, args.hidden, 10, dropout=0.2)).to(args.device)
     optimizer = optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     progress = common.Progress(args.epochs, every=max(1, args.epochs // 6))
@@ -87,13 +100,17 @@ def main(argv: list[str] | None = None) -> dict:
         ax.set_title(f"Digits confusion matrix (test accuracy {test_accuracy:.1%})")
         confusion_path = common.save_figure(fig, args.out, "digits_confusion.png")
 
-        fig, axes = plt.subplots(4, 8, figsize=(9, 5))
-        for ax, image, truth, guess in zip(axes.ravel(), images_test, y_test, predicted):
-            ax.imshow(image, cmap="gray_r")
+        fig, axes = plt.subplots(4, 8, figsize=(9, 5.4))
+        shown = digits_to_show(predicted, y_test, count=axes.size)
+        for ax, index in zip(axes.ravel(), shown):
+            truth, guess = y_test[index], predicted[index]
+            ax.imshow(images_test[index], cmap="gray_r")
             ax.set_title(f"{guess}" if guess == truth else f"{guess} (is {truth})",
                          color="black" if guess == truth else "red", fontsize=9)
             ax.axis("off")
-        fig.suptitle("Test digits with predicted labels (red: mistakes)")
+        mistakes = int((predicted != y_test).sum())
+        fig.suptitle(f"Test digits with predicted labels: {min(mistakes, MAX_MISTAKES_SHOWN)} of the "
+                     f"{mistakes} mistakes in red")
         result["figures"] = [confusion_path, common.save_figure(fig, args.out, "digits_predictions.png")]
     return result
 

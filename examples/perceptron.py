@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> dict:
         plt = common.pyplot()
         fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
         common.plot_decision_boundary(axes[0], lambda p: predict(results["blobs"]["weights"], p),
-                                      blobs_x, blobs_y, "Perceptron on blobs: separable, converges")
+                                      blobs_x, blobs_y, "Perceptron on blobs:\nseparable, converges")
         common.plot_decision_boundary(axes[1], lambda p: predict(results["xor"]["best_weights"], p), xor_x,
-                                      xor_y, f"Perceptron on XOR: never converges; its best line "
+                                      xor_y, f"Perceptron on XOR: never converges;\nits best line "
                                       f"gets {results['xor']['best_accuracy']:.0%}")
         results["figures"] = [common.save_figure(fig, args.out, "perceptron.png")]
     return results

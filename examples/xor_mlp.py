@@ -27,13 +27,13 @@ XOR_Y = np.array([0, 1, 1, 0])
 
 def main(argv: list[str] | None = None) -> dict:
     parser = common.make_parser(__doc__.splitlines()[0], epochs=300)
-    parser.add_argument("--hidden", type=int, default=8, help="hidden units (default 8)")
+    common.add_hidden_option(parser, "8")
     args = parser.parse_args(argv)
     common.setup(args)
 
     x = tinydl.tensor(XOR_X, dtype=tinydl.float32, device=args.device)
     y = tinydl.tensor(XOR_Y, device=args.device)
-    model = nn.Sequential(nn.Linear(2, args.hidden), nn.Tanh(), nn.Linear(args.hidden, 2)).to(args.device)
+    model = nn.Sequential(*common.mlp_layers(2, args.hidden, 2, activation=nn.Tanh)).to(args.device)
     optimizer = optim.Adam(model.parameters(), lr=0.05)
     loss_fn = nn.CrossEntropyLoss()
     progress = common.Progress(args.epochs, every=max(1, args.epochs // 5))
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     with tinydl.no_grad():
         final_accuracy = common.accuracy(model(x), y)
-    print(f"XOR accuracy: {final_accuracy:.0%} with {args.hidden} hidden units")
+    print(f"XOR accuracy: {final_accuracy:.0%} with hidden layers {','.join(map(str, args.hidden))}")
     result = {"accuracy": final_accuracy, "losses": losses}
     if not args.no_plot:
         plt = common.pyplot()

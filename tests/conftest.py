@@ -21,6 +21,8 @@ settings.register_profile("dev", max_examples=100, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+pytest_plugins = ["tests.skip_summary"]  # one line per skip reason, not per skipped test
+
 # Which "cuda" the cuda-parametrised tests get: a real GPU when CuPy finds one; otherwise
 # tests/strict_cupy.py, a strict stand-in for CuPy (NumPy underneath, arrays that refuse
 # implicit conversion to NumPy), registered as `cupy`/`cupyx` for this test session only.

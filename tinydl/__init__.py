@@ -39,3 +39,6 @@ from .size import Size  # noqa: E402
 from . import random  # noqa: E402,F811  (tinydl.random, as torch.random)
 from .random import (bernoulli, initial_seed, multinomial, normal, rand_like, randint_like,  # noqa: E402
                      randn_like, randperm, seed)
+
+# --- newcomer's first hour (issue 14): offline data sets
+from . import datasets  # noqa: E402

@@ -24,6 +24,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
+import tinydl.safetensors_io as safetensors_io
 from .tensor import Tensor
 
 FORMAT = "tinydl-checkpoint"
@@ -47,6 +48,10 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     The file is written to a temporary name first and then renamed, so an
     interrupted save never leaves a truncated checkpoint behind.
     """
+    # --- issue 14: a name ending in .safetensors writes PyTorch's interchange format instead
+    if safetensors_io.is_safetensors_path(path):
+        return safetensors_io.save_safetensors(obj, path)
+    # ---
     arrays: dict[str, numpy.ndarray] = {}
 
     def encode(value: Any, where: str) -> Any:
@@ -131,6 +136,10 @@ def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any =
     A pickle (such as a PyTorch ``.pth``) is refused with an error that shows
     how to convert it.
     """
+    # --- issue 14: a .safetensors file (written by tinydl, PyTorch, ...) reads as {name: Tensor}
+    if safetensors_io.is_safetensors_path(path):
+        return safetensors_io.load_safetensors(path, map_location)
+    # ---
     path = os.fspath(path)
     if pickle_module is not None or pickle_load_args:
         raise TypeError("load: tinydl checkpoints contain no pickles; pickle_module and pickle load "

@@ -32,3 +32,8 @@ __all__ += [
     "Conv1d", "Conv2d", "ELU", "Embedding", "GELU", "LayerNorm", "MaxPool1d", "MaxPool2d", "SiLU",
     "Softplus", "Unflatten",
 ]
+
+# --- newcomer's first hour (issue 14): model summaries, as torchinfo prints them
+from .summary import ModelSummary, summary  # noqa: E402
+
+__all__ += ["ModelSummary", "summary"]
