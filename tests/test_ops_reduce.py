@@ -129,7 +129,7 @@ def test_softmax_log_softmax(name, shape, data, seed, device):
         return p if name == "softmax" else np.log(p)
     if shape[dim] > 1:
         check_op(lambda x: getattr(x, name)(dim), reference, [values(shape, seed)], device)
-    else:  # over one element: constant (1, or log 1 = 0), so the gradient is exactly 0; gradcheck would prove nothing
+    else:  # over one element: constant (1, or log 1 = 0), gradient exactly 0: gradcheck proves nothing
         x = leaf(values(shape, seed), device)
         out = getattr(x, name)(dim)
         np.testing.assert_array_equal(host(out), np.ones(shape) if name == "softmax" else np.zeros(shape))
