@@ -146,10 +146,10 @@ def conclusion(results: dict, canvas: int) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = common.make_parser(__doc__.splitlines()[0], epochs=15)
-    parser.add_argument("--canvas", type=int, default=16, help="canvas side in pixels, a multiple of 4 >= 8 "
-                                                               "(default 16; 8: the digits stay centred)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--canvas", type=int, default=16,
+                        help="canvas side in pixels, a multiple of 4 >= 8 (8: the digits stay centred)")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per mini-batch")
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate, for both models")
     args = parser.parse_args(argv)
     if args.canvas < 8 or args.canvas % 4:
         parser.error("--canvas must be a multiple of 4, at least 8")

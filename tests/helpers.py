@@ -48,3 +48,35 @@ def check_op(fn: Callable[..., Any], reference: Callable[..., Any], arrays: list
     np.testing.assert_allclose(host(out), expected, rtol=rtol, atol=1e-12)
     assert out.dtype == tinydl.float64
     assert tinydl.gradcheck(fn, inputs)
+
+
+def both_signs(x: np.ndarray) -> np.ndarray:
+    """x with its first element made positive and (if it has two) its second negative.
+
+    For ops with a flat side (relu): every drawn input then reaches the side with a
+    gradient, and the flat side too when there are two elements, so gradcheck is never
+    vacuous (an all-negative input before a relu proves nothing about its backward).
+    """
+    x = np.array(x, dtype=np.float64)
+    x.flat[0] = abs(x.flat[0])
+    if x.size > 1:
+        x.flat[1] = -abs(x.flat[1])
+    return x
+
+
+def check_routed_op(fn: Callable[..., Any], reference: Callable[..., Any], arrays: list, device: str,
+                    receives: int) -> None:
+    """For a single output element that only input ``receives`` decides (where, maximum):
+    forward against NumPy, and the exact gradients: 1 for that input, 0 for the others.
+
+    gradcheck would prove nothing about the others (their gradient is 0 everywhere),
+    so the zeros are asserted directly.
+    """
+    inputs = [leaf(a, device) for a in arrays]
+    out = fn(*inputs)
+    assert out.numel() == 1
+    np.testing.assert_allclose(host(out), reference(*arrays), rtol=1e-12)
+    out.sum().backward()
+    for index, x in enumerate(inputs):
+        expected = np.ones(x.shape) if index == receives else np.zeros(x.shape)
+        np.testing.assert_array_equal(host(x.grad), expected)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 
 import tinydl
-from helpers import broadcast_pairs, check_op, host, leaf, seeds, shapes, values
+from helpers import both_signs, broadcast_pairs, check_op, check_routed_op, host, leaf, seeds, shapes, values
 
 
 @pytest.mark.parametrize("name, fn, reference", [
@@ -43,13 +43,26 @@ def test_binary_ops_broadcast(name, fn, reference, pair, seed, device):
 ])
 @given(shape=shapes, seed=seeds)
 def test_unary_ops(name, fn, reference, low, high, away, shape, seed, device):
-    check_op(fn, reference, [values(shape, seed, low, high, away)], device)
+    x = values(shape, seed, low, high, away)
+    if away:  # a kink at 0: both of its sides (relu's flat side alone would make gradcheck vacuous)
+        x = both_signs(x)
+    check_op(fn, reference, [x], device)
+
+
+def test_relu_gradient_is_zero_on_the_flat_side():
+    x = leaf(np.array([-1.5, -0.3, -2.0]))
+    tinydl.relu(x).sum().backward()
+    np.testing.assert_array_equal(host(x.grad), [0.0, 0.0, 0.0])
 
 
 @given(shape=shapes, seed=seeds)
 def test_clamp_away_from_bounds(shape, seed, device):
     x = values(shape, seed, -2, 2)
     x = np.where(np.abs(np.abs(x) - 1) < 0.1, x * 0.5, x)  # keep clear of the bounds -1 and 1
+    # one element inside (-1, 1), one outside: both the slope-1 and the flat parts are checked
+    x.flat[0] *= 0.45
+    if x.size > 1:
+        x.flat[1] = np.copysign(1.1 + 0.45 * abs(x.flat[1]), x.flat[1])
     check_op(lambda t: t.clamp(-1, 1), lambda a: np.clip(a, -1, 1), [x], device)
     check_op(lambda t: t.clamp(min=-1), lambda a: np.maximum(a, -1), [x], device)
 
@@ -60,9 +73,19 @@ def test_maximum_minimum(fn, reference, pair, seed, device):
     shape_a, shape_b = pair.input_shapes
     rng = np.random.default_rng(seed)
     # a in [2k, 2k+1), b in [2k+1.2, 2k+1.8): never within 0.2 of each other (no ties)
-    a = rng.uniform(0, 1, shape_a) + 2 * rng.integers(-1, 2, shape_a)
-    b = rng.uniform(1.2, 1.8, shape_b) + 2 * rng.integers(-1, 2, shape_b)
-    check_op(fn, reference, [np.asarray(a), np.asarray(b)], device)
+    block_a = np.array(rng.integers(-1, 2, shape_a), dtype=np.float64)
+    block_b = np.array(rng.integers(-1, 2, shape_b), dtype=np.float64)
+    # Each input must win somewhere, or gradcheck proves nothing about it. The result's
+    # first element pairs a.flat[0] with b.flat[0], its last a.flat[-1] with b.flat[-1]:
+    # b wins the first, a the last (a one-element input sits in the middle block, 0).
+    block_a.flat[0], block_a.flat[-1] = (-1, 1) if block_a.size > 1 else (0, 0)
+    block_b.flat[0], block_b.flat[-1] = (1, -1) if block_b.size > 1 else (0, 0)
+    a = rng.uniform(0, 1, shape_a) + 2 * block_a
+    b = rng.uniform(1.2, 1.8, shape_b) + 2 * block_b
+    if np.prod(pair.result_shape) == 1:  # one element: only one input can win it
+        check_routed_op(fn, reference, [a, b], device, receives=1 if fn is tinydl.maximum else 0)
+    else:
+        check_op(fn, reference, [a, b], device)
 
 
 def test_maximum_tie_splits_gradient():
@@ -76,9 +99,21 @@ def test_maximum_tie_splits_gradient():
 def test_where(pair, seed, device):
     shape_a, shape_b = pair.input_shapes
     a, b = values(shape_a, seed), values(shape_b, seed + 1)
-    condition = tinydl.tensor(values(pair.result_shape, seed + 2) > 0, device=device)
-    check_op(lambda x, y: tinydl.where(condition, x, y),
-             lambda x, y: np.where(host(condition), x, y), [a, b], device)
+    chosen = np.array(values(pair.result_shape, seed + 2) > 0)  # an array even for shape ()
+    chosen.flat[0] = True               # a is chosen somewhere and, with two elements or more,
+    if chosen.size > 1:                 # b too: neither gradient is 0 everywhere
+        chosen.flat[-1] = False
+    condition = tinydl.tensor(chosen, device=device)
+
+    def select(x, y):
+        return tinydl.where(condition, x, y)
+
+    def reference(x, y):
+        return np.where(chosen, x, y)
+    if chosen.size == 1:
+        check_routed_op(select, reference, [a, b], device, receives=0)
+    else:
+        check_op(select, reference, [a, b], device)
 
 
 def test_sigmoid_is_stable_for_huge_inputs():

@@ -15,7 +15,10 @@ import tinydl
 import tinydl.nn.functional as F
 from helpers import host, leaf
 
-shapes_with_channels = st.sampled_from([(4, 3), (3, 2, 5), (2, 3, 3, 2), (5, 1), (2, 2, 1, 1)])
+# (3, 2, 1, 1): 1x1 images, three values per channel. With two (2, 2, 1, 1) the normalised
+# output is +-1 whatever x is, so its x-gradient is ~0 and gradcheck would prove nothing:
+# test_two_values_per_channel_normalise_to_plus_minus_one asserts that case directly.
+shapes_with_channels = st.sampled_from([(4, 3), (3, 2, 5), (2, 3, 3, 2), (5, 1), (3, 2, 1, 1)])
 seeds = st.integers(1000, 2**32 - 1)
 
 
@@ -41,6 +44,15 @@ def test_batch_norm_training_values_and_gradcheck(shape, seed, device):
     np.testing.assert_allclose(host(normalize(*inputs)), batch_norm_reference(x, weight, bias), rtol=1e-9, atol=1e-12)
     assert tinydl.gradcheck(normalize, inputs)
     assert tinydl.gradcheck(lambda x: F.batch_norm(x, None, None, training=True), inputs[:1])
+
+
+def test_two_values_per_channel_normalise_to_plus_minus_one():
+    x = leaf(data((2, 2, 1, 1), 11))
+    out = F.batch_norm(x, None, None, training=True, eps=0.0)
+    signs = np.sign(host(x) - host(x).mean(axis=0))
+    np.testing.assert_allclose(host(out), signs, rtol=1e-12)
+    (out * tinydl.tensor(data((2, 2, 1, 1), 12), dtype=tinydl.float64)).sum().backward()
+    np.testing.assert_allclose(host(x.grad), 0.0, atol=1e-12)   # the output does not move with x
 
 
 def test_batch_norm_input_gradient_is_not_trivially_zero():
