@@ -384,6 +384,8 @@ SWEEP = {
     "dot": (lambda x, d: F.dot(x[0], x[1]), ZEROS),
     "outer": (lambda x, d: F.outer(x[0], x[1]), ZEROS),
     "addmm": (lambda x, d: F.addmm(x[:, :2], x, x.t()), ZEROS),
+    # ported programs (branch ported2)
+    "meshgrid": (lambda x, d: F.mul(*F.meshgrid(x[0], x[1], indexing="xy")), ZEROS),
 }
 
 # Public names that are not differentiable ops (comparisons, logic, indices).

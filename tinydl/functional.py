@@ -68,3 +68,8 @@ __all__ += [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d",
     "conv2d", "elu", "embedding", "gelu", "layer_norm", "max_pool1d", "max_pool2d", "silu", "softplus",
 ]
+
+# ---- ported programs (branch ported2): meshgrid, which d2l binds at import
+from .ops.grid import meshgrid  # noqa: E402
+
+__all__ += ["meshgrid"]

@@ -15,6 +15,7 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.return_types as return_types
 from ..tensor import Context, Function, Tensor
+from .activation import maximum, minimum  # max(x, other): the elementwise overload
 from .arguments import numpy_names
 from .convert import cast
 
@@ -171,15 +172,39 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
     return result_type(values, Tensor(indices.astype("int64", copy=False)))
 
 
+def _elementwise_overload(op_name: str, x: Tensor, dim: Any, keepdim: bool, other: Tensor | None) -> Any:
+    """The tensor ``other`` of ``max(x, other)`` / ``min(x, other)`` (given in dim's place or by name), else None.
+
+    PyTorch overloads max/min: a Tensor second argument means the elementwise
+    maximum/minimum (``torch.max(X, zeros)`` is d2l's relu), an int means dim.
+    """
+    if isinstance(dim, Tensor):
+        if other is not None:
+            raise TypeError(f"{op_name}(): got a tensor for dim and other=; pass the other tensor once")
+        other = dim
+    if other is not None and (keepdim or (dim is not None and dim is not other)):
+        raise TypeError(f"{op_name}(input, other) takes no dim or keepdim: it is the elementwise "
+                        f"{'maximum' if op_name == 'max' else 'minimum'} of two tensors")
+    return other
+
+
 @numpy_names
-def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """max(x): the largest element. max(x, dim): the named tuple (values, indices) along dim."""
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:  # noqa: A001
+    """max(x): the largest element. max(x, dim): the named tuple (values, indices) along dim.
+    max(x, other) with a tensor ``other``: the elementwise maximum, = tinydl.maximum(x, other)."""
+    other = _elementwise_overload("max", x, dim, keepdim, other)
+    if other is not None:
+        return maximum(x, other)
     return _extreme("max", x, dim, keepdim, largest=True)
 
 
 @numpy_names
-def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """min(x): the smallest element. min(x, dim): the named tuple (values, indices) along dim."""
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:  # noqa: A001
+    """min(x): the smallest element. min(x, dim): the named tuple (values, indices) along dim.
+    min(x, other) with a tensor ``other``: the elementwise minimum, = tinydl.minimum(x, other)."""
+    other = _elementwise_overload("min", x, dim, keepdim, other)
+    if other is not None:
+        return minimum(x, other)
     return _extreme("min", x, dim, keepdim, largest=False)
 
 

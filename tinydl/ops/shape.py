@@ -264,12 +264,15 @@ def _index_part(item: Any, xp: Any, device: str) -> tuple:
     """One index item as what NumPy/CuPy indexing takes; bool masks become integer arrays.
 
     NumPy integers (``X[np.int64(2)]``, ``for i in np.random.permutation(n)``) and
-    0-d integer tensors index like the Python int they hold, as in PyTorch.
+    0-d integer tensors index like the Python int they hold, and a ``range`` like
+    the list of its integers, as in PyTorch.
     """
     if isinstance(item, Tensor):
         item = item.array
     elif isinstance(item, (list, tuple)):
         item = backend.host_array(item)
+    elif isinstance(item, range):  # x[range(n), y]: the list of its integers, as PyTorch reads it
+        item = backend.host_array(item).astype("int64", copy=False)  # int64 even when empty
     elif is_numpy_int(item):
         return (int(item),)
     if backend.is_ndarray(item) and item.ndim == 0 and item.dtype.kind in "iu":
@@ -283,7 +286,7 @@ def _index_part(item: Any, xp: Any, device: str) -> tuple:
         return (item,)
     if item is None or item is Ellipsis or isinstance(item, (int, slice)) and not isinstance(item, bool):
         return (item,)
-    raise IndexError(f"getitem: unsupported index {item!r} (use ints, slices, None, ..., "
+    raise IndexError(f"getitem: unsupported index {item!r} (use ints, slices, None, ..., lists, ranges, "
                      "integer or bool tensors)")
 
 
