@@ -8,7 +8,7 @@ import pytest
 
 import tinydl
 import tinydl.nn as nn
-from tinydl.tensor import backward_observers, node_observers
+from tinydl.engine import backward_observers, node_observers
 
 
 class PlantNaN(tinydl.Function):

@@ -179,3 +179,14 @@ def test_cuda_unavailable_is_a_clear_error(no_cuda):
         tinydl.ones(2).cuda()
     with pytest.raises(tinydl.DeviceError, match="CUDA is unavailable"):
         tinydl.zeros(2, device="cuda")
+
+
+def test_the_engine_imports_as_a_module_by_the_name_the_readme_uses():
+    import pathlib
+
+    import tinydl.engine as engine
+
+    assert engine.Tensor is tinydl.Tensor and callable(engine.run_backward)
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "`tinydl/engine.py` is the whole" in readme
+    assert callable(tinydl.tensor)  # the name tinydl.tensor stays PyTorch's factory function

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 import tinydl
-from tinydl.tensor import backward_observers
+from tinydl.engine import backward_observers
 
 
 def quiet_trace(loss, **options):

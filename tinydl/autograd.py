@@ -20,14 +20,14 @@ from typing import Any, Callable, Sequence
 
 import tinydl.backend as backend
 from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
-from .tensor import NO_HIGHER_ORDER, Context, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
-from .tensor import Function as _ArrayFunction
+from .engine import NO_HIGHER_ORDER, Context, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
+from .engine import Function as _ArrayFunction
 
 
 class Function(_ArrayFunction):
     """PyTorch's ``torch.autograd.Function``: ``forward(ctx, *args)`` and ``backward(ctx, *grads)``.
 
-    It is tinydl's one ``Function`` idea (see ``tinydl/tensor.py``) with one
+    It is tinydl's one ``Function`` idea (see ``tinydl/engine.py``) with one
     difference: forward and backward here receive **Tensors** (and may use any
     Tensor method), where tinydl's built-in ops receive the raw arrays inside
     them for speed. forward runs without recording a graph (the Function is one

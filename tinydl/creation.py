@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from .tensor import Tensor
+from .engine import Tensor
 
 Shape = Sequence[int]
 

@@ -18,7 +18,7 @@ import numpy
 import tinydl.backend as backend
 from .creation import tensor
 from .ops.shape import stack
-from .tensor import Tensor
+from .engine import Tensor
 
 
 class Dataset:

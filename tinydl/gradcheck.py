@@ -38,7 +38,7 @@ import numpy
 import tinydl.backend as backend
 from .gradcheck_diagnosis import (GradcheckError, check_node_gradients, describe_directions,
                                   describe_elements)
-from .tensor import Function, Tensor, no_grad, topological_order
+from .engine import Function, Tensor, no_grad, topological_order
 
 __all__ = ["GradcheckError", "GradcheckWarning", "gradcheck"]
 

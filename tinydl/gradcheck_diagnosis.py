@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy
 
 import tinydl.backend as backend
-from .tensor import Tensor, no_grad, unbroadcast
+from .engine import Tensor, no_grad, unbroadcast
 
 
 class GradcheckError(AssertionError):

@@ -1,6 +1,6 @@
 """The one table that gives Tensor its operators and methods.
 
-tensor.py cannot import the ops (they are built on top of it), so the
+engine.py cannot import the ops (they are built on top of it), so the
 methods are attached here, once, in plain sight: ``x + y`` is ``add(x, y)``,
 ``x.sum(1)`` is ``sum(x, 1)``, and so on.
 """
@@ -13,7 +13,7 @@ import tinydl.dtypes as dtypes
 import tinydl.functional as F
 from .creation import full_like
 from .ops.shape import array_index, out_of_range, setitem
-from .tensor import Tensor, is_grad_enabled
+from .engine import Tensor, is_grad_enabled
 
 
 def _reflected(function: Callable) -> Callable:
@@ -61,7 +61,7 @@ def _view_as(self: Tensor, other: Tensor) -> Tensor:
 # * Nothing to record (grad mode off, or no tensor involved requires grad): the
 #   values are written into the tensor's own array and its version counter goes
 #   up, so a backward that saved the old values refuses to run (see
-#   _refuse_modified in tensor.py). The manual SGD step
+#   _refuse_modified in engine.py). The manual SGD step
 #   ``with tinydl.no_grad(): w -= lr * w.grad`` takes this path.
 # * Something requires grad: the result is computed out of place, recorded in
 #   the graph, and the tensor takes it over (new values, new grad_fn). Nodes

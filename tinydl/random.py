@@ -14,7 +14,7 @@ import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from .creation import _shape, manual_seed  # noqa: F401  (tinydl.random.manual_seed, as torch.random)
 from .ops.arguments import require_tensor
-from .tensor import Tensor
+from .engine import Tensor
 
 Generator = backend.Generator
 

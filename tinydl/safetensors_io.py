@@ -26,7 +26,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from .tensor import Tensor
+from .engine import Tensor
 
 SUFFIX = ".safetensors"
 # safetensors' NumPy interface knows these kinds: bool, signed/unsigned integers, floats

@@ -25,7 +25,7 @@ import numpy
 
 import tinydl.backend as backend
 import tinydl.safetensors_io as safetensors_io
-from .tensor import Tensor
+from .engine import Tensor
 
 FORMAT = "tinydl-checkpoint"
 VERSION = 1

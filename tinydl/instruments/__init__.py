@@ -1,6 +1,6 @@
 """Instruments for watching backprop: they plug into the engine's one seam.
 
-``tinydl/tensor.py`` keeps two lists, ``node_observers`` (called when a node
+``tinydl/engine.py`` keeps two lists, ``node_observers`` (called when a node
 is recorded in forward) and ``backward_observers`` (called for each node that
 backward visits). Empty, they cost the engine one truth test per node. Each
 instrument here appends an observer while it is active and removes it after:

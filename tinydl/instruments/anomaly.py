@@ -27,7 +27,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from ..tensor import Context, Tensor, backward_observers, node_observers
+from ..engine import Context, Tensor, backward_observers, node_observers
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../tinydl
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from ..tensor import Tensor
+from ..engine import Tensor
 from .naming import GraphNames, caller_frame
 from .trace import TraceRecord, trace
 

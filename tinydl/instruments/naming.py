@@ -16,7 +16,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from ..tensor import Context, Tensor, topological_order
+from ..engine import Context, Tensor, topological_order
 
 SEARCHED_FRAMES = 3  # how many caller frames are searched for variable names
 SHOWN_ELEMENTS = 6  # arrays with more elements are summarised: shape, norm, first values

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import numpy
 
 import tinydl.backend as backend
-from ..tensor import Context, Tensor, backward_observers
+from ..engine import Context, Tensor, backward_observers
 from .naming import GraphNames, argument_names, caller_frame, local_derivative, op_definition, summarize
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tinydl.functional as F
-from ..tensor import Tensor
+from ..engine import Tensor
 from .module import Module
 
 

@@ -9,7 +9,7 @@ import tinydl.dtypes as dtypes
 import tinydl.functional as F
 import tinydl.nn.init as init
 from ..ops.checks import shape_or_type
-from ..tensor import Tensor
+from ..engine import Tensor
 from .module import Module, Parameter
 
 

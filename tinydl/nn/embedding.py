@@ -8,7 +8,7 @@ import tinydl.dtypes as dtypes
 import tinydl.functional as F
 import tinydl.nn.init as init
 from ..ops.embedding import check_padding_idx
-from ..tensor import Tensor, no_grad
+from ..engine import Tensor, no_grad
 from .module import Module, Parameter
 
 

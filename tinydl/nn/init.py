@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Tensor
+from ..engine import Tensor
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:

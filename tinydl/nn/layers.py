@@ -7,7 +7,7 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
-from ..tensor import Tensor
+from ..engine import Tensor
 import tinydl.nn.init as init
 from .module import Module, Parameter
 

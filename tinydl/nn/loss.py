@@ -10,7 +10,7 @@ from typing import Any
 
 import tinydl.functional as F
 from ..ops.nn import check_reduction, legacy_reduction
-from ..tensor import Tensor
+from ..engine import Tensor
 from .module import Module
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import tinydl.backend as backend
-from ..tensor import Tensor, no_grad
+from ..engine import Tensor, no_grad
 import tinydl.nn.hooks as hooks
 from .hooks import RemovableHandle, add_module_note
 
@@ -388,7 +388,7 @@ def clear_grads(parameters: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Forget gradients: ``.grad = None``, or fresh zeros with set_to_none=False.
 
     Zeros are new arrays rather than zeroed in place, because gradient arrays
-    may be shared between tensors (see tensor.py, _accumulate_into_leaf).
+    may be shared between tensors (see engine.py, _deliver_to_leaf).
     """
     for parameter in parameters:
         if set_to_none or parameter.grad is None:

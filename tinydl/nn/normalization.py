@@ -6,7 +6,7 @@ from typing import Any, Sequence
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
-from ..tensor import Tensor
+from ..engine import Tensor
 from .module import Module, Parameter
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.functional as F
-from ..tensor import Tensor
+from ..engine import Tensor
 from .module import Module
 
 

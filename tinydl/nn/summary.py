@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 from ..creation import zeros
 from ..dtypes import float32
-from ..tensor import Tensor, no_grad
+from ..engine import Tensor, no_grad
 from .module import Module
 
 WIDTH = 90

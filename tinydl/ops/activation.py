@@ -9,7 +9,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import require_tensor
 from .elementwise import PYTHON_SCALARS, Operand, binary, float_only, promote, python_scalar, shape_of
 

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .elementwise import float_only
 from .special import erf_array
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from ..tensor import Tensor, is_grad_enabled
+from ..engine import Tensor, is_grad_enabled
 
 
 def require_tensor(op_name: str, value: Any, name: str = "input", position: int = 1) -> Tensor:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor
+from ..engine import Tensor
 
 
 def shape_or_type(value: Any) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tinydl.backend as backend
-from ..tensor import Tensor
+from ..engine import Tensor
 from .elementwise import Operand, promote, shape_of
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .checks import shape_or_type
 from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
 from .shape import squeeze, unsqueeze

@@ -2,7 +2,7 @@
 
 Binary ops broadcast like NumPy. Their backward returns gradients with the
 broadcast shape of the output; Tensor.backward sums them back down to each
-input's shape (see ``unbroadcast`` in tensor.py), so no op here has to.
+input's shape (see ``unbroadcast`` in engine.py), so no op here has to.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .convert import cast
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .checks import shape_or_type
 
 

@@ -11,7 +11,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Tensor
+from ..engine import Tensor
 from .shape import expand, reshape
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .elementwise import add, mul
 from .shape import reshape

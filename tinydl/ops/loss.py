@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .nn import _grad_per_sample, _reduce, check_reduction, legacy_reduction
 
 

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import require_tensor
 from .convert import cast
 from .elementwise import float_only

@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import require_tensor
 from .activation import where
 from .reduce import normalize_dims, stable_logsumexp

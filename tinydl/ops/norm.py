@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .convert import cast
 from .reduce import Dim, normalize_dims, restore_dims
 

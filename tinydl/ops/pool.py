@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .checks import shape_or_type
 from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
                      window_grid, windows)

@@ -14,7 +14,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.return_types as return_types
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .activation import maximum, minimum  # max(x, other): the elementwise overload
 from .arguments import numpy_names
 from .convert import cast

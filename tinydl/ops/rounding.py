@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import require_tensor
 
 

@@ -9,7 +9,7 @@ import math
 from typing import Any, Sequence
 
 import tinydl.backend as backend
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .arguments import require_tensor
 from .reduce import is_numpy_int, normalize_dims
 

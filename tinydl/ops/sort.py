@@ -10,7 +10,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.return_types as return_types
-from ..tensor import Context, Function, Tensor
+from ..engine import Context, Function, Tensor
 from .reduce import is_numpy_int, normalize_dims
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from ..tensor import Tensor
+from ..engine import Tensor
 from .shape import _one_dim, getitem
 
 

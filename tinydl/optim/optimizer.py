@@ -5,7 +5,7 @@ from typing import Any, Iterable
 
 import tinydl.backend as backend
 from ..nn.module import Module, clear_grads
-from ..tensor import Tensor
+from ..engine import Tensor
 from ..instruments.anomaly import warn_if_diverged  # issue 11: the one-time NaN/inf warning
 
 
@@ -73,7 +73,11 @@ class Optimizer:
         warn_if_diverged(self)
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
+                if p._grad is None:
+                    continue
+                if type(p.array) is backend.NUMPY_ARRAY:  # (the CPU needs no device scope: skip its cost)
+                    yield group, p
+                else:
                     with backend.device_scope(p.array):
                         yield group, p
 

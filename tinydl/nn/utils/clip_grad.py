@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import tinydl.backend as backend
 from ...creation import zeros
-from ...tensor import Tensor
+from ...engine import Tensor
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
