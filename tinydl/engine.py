@@ -435,7 +435,7 @@ class Tensor:
     @property
     def dtype(self) -> dtypes.dtype:
         """The element type, e.g. ``tinydl.float32`` (equal to numpy's float32 too)."""
-        return dtypes.wrap(self.array.dtype)
+        return dtypes.wrap(self.array.dtype)  # (inside the engine, read self.array.dtype: no wrapper)
 
     @property
     def device(self) -> backend.Device:

@@ -54,16 +54,18 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, with input (..., in), weight (out, in), bias (out,)."""
     require_tensor("linear", input, "input", 1)
     require_tensor("linear", weight, "weight", 2)
-    if input.ndim == 0 or weight.ndim != 2:
+    # (the checks read the raw arrays: this runs once per layer per step)
+    x_shape, w_shape = input.array.shape, weight.array.shape
+    if not x_shape or len(w_shape) != 2:
         raise ValueError(f"linear: expected input (..., in_features) and weight (out_features, "
-                         f"in_features), got shapes {tuple(input.shape)} and {tuple(weight.shape)}")
-    if input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input has {input.shape[-1]} features (shape {tuple(input.shape)}) "
-                         f"but weight expects {weight.shape[1]} (weight shape {tuple(weight.shape)})")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+                         f"in_features), got shapes {x_shape} and {w_shape}")
+    if x_shape[-1] != w_shape[1]:
+        raise ValueError(f"linear: input has {x_shape[-1]} features (shape {x_shape}) "
+                         f"but weight expects {w_shape[1]} (weight shape {w_shape})")
+    if bias is not None and bias.array.shape != (w_shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w_shape[0]},), got {bias.array.shape}")
     for name, x in (("input", input), ("bias", bias)):
-        if x is not None and x.dtype != weight.dtype:
+        if x is not None and x.array.dtype != weight.array.dtype:
             raise TypeError(f"linear: {name} dtype {x.dtype} does not match weight dtype {weight.dtype} "
                             "(convert the data with .float(), or the model with .double())")
     return Linear.apply(input, weight, bias)
@@ -225,19 +227,20 @@ def _check_class_targets(op_name: str, scores: Tensor, target: Tensor, ignore_in
     require_tensor(op_name, scores)
     if not isinstance(target, Tensor):
         raise TypeError(f"{op_name}: target must be a tensor of class indices, got {type(target).__name__}")
-    if scores.dtype.kind != "f":
+    shape, target_shape = scores.array.shape, target.array.shape  # (raw arrays: once per step)
+    if scores.array.dtype.kind != "f":
         raise TypeError(f"{op_name}: input must be floating-point scores (N, C), got dtype {scores.dtype}")
-    if scores.ndim != 2:
-        raise ValueError(f"{op_name}: input must have shape (N, C), got {tuple(scores.shape)}")
-    if target.dtype.kind not in "iu":
+    if len(shape) != 2:
+        raise ValueError(f"{op_name}: input must have shape (N, C), got {shape}")
+    if target.array.dtype.kind not in "iu":
         raise TypeError(f"{op_name}: target must hold integer class indices (int64, e.g. "
                         f"tinydl.LongTensor(y)), got dtype {target.dtype}")
-    if tuple(target.shape) != (scores.shape[0],):
-        raise ValueError(f"{op_name}: target must have shape ({scores.shape[0]},) to match input "
-                         f"{tuple(scores.shape)}, got {tuple(target.shape)}")
-    if not target.numel():
+    if target_shape != (shape[0],):
+        raise ValueError(f"{op_name}: target must have shape ({shape[0]},) to match input "
+                         f"{shape}, got {target_shape}")
+    if not target.array.size:
         return False
-    classes = scores.shape[1]
+    classes = shape[1]
     low, high = int(target.array.min()), int(target.array.max())
     if 0 <= low and high < classes:  # the common case: one min and one max, nothing ignored
         return False
@@ -322,12 +325,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     check_reduction("cross_entropy", reduction)
     if label_smoothing and not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    if isinstance(input, Tensor) and input.ndim == 1 and isinstance(target, Tensor) and target.ndim == 0:
+    if isinstance(input, Tensor) and input.array.ndim == 1 and isinstance(target, Tensor) and target.array.ndim == 0:
         one = cross_entropy(input.reshape(1, -1), target.reshape(1), weight, None, ignore_index, None,
                             reduction, label_smoothing)  # one sample: (C,) and ()
         return one.reshape(()) if reduction == "none" else one
-    if (isinstance(input, Tensor) and isinstance(target, Tensor) and target.dtype.kind == "f"
-            and tuple(target.shape) == tuple(input.shape) and input.ndim == 2):
+    if (isinstance(input, Tensor) and isinstance(target, Tensor) and target.array.dtype.kind == "f"
+            and target.array.shape == input.array.shape and input.array.ndim == 2):
         _check_class_weight("cross_entropy", input, weight)
         return _class_probability_loss(log_softmax(input, 1), target, weight, reduction, label_smoothing)
     has_ignored = _check_class_targets("cross_entropy", input, target, ignore_index)
