@@ -96,7 +96,8 @@ class Context:
     # Class-level defaults: most nodes never set these.
     hooks: list | None = None        # tensor.register_hook(fn) on the tensor this node made
     retained: Any = None             # weakref to that tensor, after tensor.retain_grad()
-    saved_versions: tuple = ()       # (version counter, its value when saved, shape) per saved tensor
+    saved_at: int | None = None      # the write clock when forward saved tensors (see _write_clock)
+    watched: list = []               # id(storage), version counter, its count then: output, inputs
     non_differentiable: bool = False
 
     def __init__(self, function: type, parents: tuple | None) -> None:
@@ -236,7 +237,7 @@ class Function:
             result.grad_fn = ctx
             ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
             if ctx.saved_tensors:
-                ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, args, result)
+                _watch_saved(ctx, args, result)
             if node_observers:
                 _notify_observers(ctx, result)
         return result
@@ -248,7 +249,7 @@ def _record(ctx: Context, result: "Tensor", args: tuple) -> None:
     result.grad_fn = ctx
     ctx.output_shape, ctx.output_dtype = result.array.shape, result.array.dtype
     if ctx.saved_tensors:
-        ctx.saved_versions = _versions_of_saved(ctx.saved_tensors, args, result)
+        _watch_saved(ctx, args, result)
     if node_observers:
         _notify_observers(ctx, result)
 
@@ -258,45 +259,52 @@ def _notify_observers(ctx: Context, result: "Tensor") -> None:
         observer(ctx, result)
 
 
-def _versions_of_saved(saved: tuple, args: tuple, result: "Tensor") -> tuple:
-    """For every saved value that is (a view of) an input's or the output's storage, remember
-    that storage's version counter and its value now; backward checks it has not changed."""
-    remembered = []
-    for value in saved:
-        if isinstance(value, Tensor):  # autograd.Function saves tensors themselves
-            owner = value
-        elif value is result.array:
-            owner = result
-        else:
-            for owner in args:  # usually forward saved an input's array itself
-                if isinstance(owner, Tensor) and owner.array is value:
-                    break
-            else:
-                owner = _owner_of_view(value, args)
-                if owner is None:
-                    continue  # a new array of forward's own (a mask, a product): nobody else can change it
-        remembered.append((owner._versions, owner._versions[0], owner.array.shape))
-    return tuple(remembered)
+# Every in-place write anywhere ticks this clock (Tensor._bump_version). Forward
+# notes the clock when an op saves tensors; if the clock has not moved by the
+# time backward reaches the node, nothing can have changed them, and the check
+# costs one comparison. Only after some write does backward look closer.
+_write_clock = 0
 
 
-def _owner_of_view(value: Any, args: tuple) -> "Tensor | None":
-    """The input whose storage ``value`` is a view of (x.T, x.reshape(...)), if any."""
-    base = getattr(value, "base", None)
-    if base is None:
-        return None
+def _watch_saved(ctx: Context, args: tuple, result: "Tensor") -> None:
+    """Remember the clock and, for the output and every input, which storage it is (its id), its
+    version counter and the count now: whatever forward saved is one of these (or its own)."""
+    output = result.array
+    watched = [id(output if output.base is None else output.base), result._versions, result._versions[0]]
     for arg in args:
-        if isinstance(arg, Tensor) and (arg.array is base or arg.array.base is base):
-            return arg
-    return None
+        if isinstance(arg, Tensor):
+            array = arg.array
+            watched += (id(array if array.base is None else array.base), arg._versions, arg._versions[0])
+    ctx.watched = watched  # flat (storage id, counter, count) triples: no tuple per tensor
+    ctx.saved_at = _write_clock
 
 
-def _refuse_modified(node: Context, version_now: int, version_saved: int, shape: tuple) -> None:
-    """Refuse to compute a gradient from values that were changed in place after forward saved them."""
-    raise RuntimeError(
-        f"{node.name()}: one of the tensors needed for gradient computation has been modified "
-        f"by an in-place operation: a tensor of shape {tuple(shape)} is at version {version_now}; "
-        f"{node.function.__name__} saved it at version {version_saved}. Compute a new tensor instead "
-        f"(x = x + 1, not x += 1), or make the in-place change after backward().")
+def _storage(array: Any) -> Any:
+    """The array that owns the memory ``array`` looks at: itself, or the base of a view."""
+    base = array.base
+    return array if base is None else base
+
+
+def _check_saved(node: Context) -> None:
+    """Something was written in place since forward: was it a tensor this node saved?"""
+    watched = node.watched
+    by_storage = {watched[i]: (watched[i + 1], watched[i + 2]) for i in range(0, len(watched), 3)}
+    for value in node.saved_tensors:
+        if isinstance(value, Tensor):  # autograd.Function saves the tensors themselves
+            value = value.array
+        if not backend.is_ndarray(value):
+            continue
+        # the saved array is an input's or the output's array, or a view of one (x.T)
+        found = by_storage.get(id(_storage(value)))
+        if found is None:
+            continue  # a new array of forward's own (a mask, a product): nobody else can change it
+        counter, count = found
+        if counter[0] != count:
+            raise RuntimeError(
+                f"{node.name()}: one of the tensors needed for gradient computation has been modified "
+                f"by an in-place operation: a tensor of shape {tuple(value.shape)} is at version "
+                f"{counter[0]}; {node.function.__name__} saved it at version {count}. Compute a new "
+                f"tensor instead (x = x + 1, not x += 1), or make the in-place change after backward().")
 
 
 def _share_version_counter(view: "Tensor", args: tuple) -> None:
@@ -393,7 +401,7 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"tensor.data = ...: expected a Tensor, got {type(value).__name__}")
         self.array = value.array
-        self._versions[0] += 1
+        self._bump_version()
 
     @property
     def grad(self) -> "Tensor | None":
@@ -421,6 +429,8 @@ class Tensor:
 
     def _bump_version(self) -> None:
         """Record an in-place change of the storage (every in-place writer calls this)."""
+        global _write_clock
+        _write_clock += 1
         self._versions[0] += 1
 
     @property
@@ -707,9 +717,8 @@ def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, 
             continue
         if node.hooks is not None:  # register_hook / retain_grad on the tensor this node made
             grad_out = _run_tensor_hooks(node, grad_out, capture)
-        for counter, version, shape in node.saved_versions:
-            if counter[0] != version:
-                _refuse_modified(node, counter[0], version, shape)
+        if node.saved_at is not None and node.saved_at != _write_clock:
+            _check_saved(node)
         # The chain rule: dL/d(input) = dL/d(output) * d(output)/d(input), in the op's backward.
         if node.function.sees_tensors:
             input_grads = _backward_with_tensors(node, grad_out)

@@ -61,7 +61,7 @@ def _view_as(self: Tensor, other: Tensor) -> Tensor:
 # * Nothing to record (grad mode off, or no tensor involved requires grad): the
 #   values are written into the tensor's own array and its version counter goes
 #   up, so a backward that saved the old values refuses to run (see
-#   _refuse_modified in engine.py). The manual SGD step
+#   _check_saved in engine.py). The manual SGD step
 #   ``with tinydl.no_grad(): w -= lr * w.grad`` takes this path.
 # * Something requires grad: the result is computed out of place, recorded in
 #   the graph, and the tensor takes it over (new values, new grad_fn). Nodes
