@@ -132,9 +132,8 @@ class Div(Function):
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> tuple:
         b, out = ctx.saved_tensors
-        with backend.quiet_floating_errors(backend.get_array_module(grad_out)):
-            grad_a = grad_out / b if ctx.needs_input_grad[0] else None
-            grad_b = -grad_out * out / b if ctx.needs_input_grad[1] else None
+        grad_a = grad_out / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad_out * out / b if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -159,17 +158,16 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         xp = backend.get_array_module(out)
         grad_a = grad_b = None
-        with backend.quiet_floating_errors(xp):
-            if ctx.needs_input_grad[0]:
-                if backend.is_ndarray(b):
-                    grad_a = xp.where(b == 0, 0, grad_out * b * a ** (b - 1))
-                elif b == 0:
-                    grad_a = xp.zeros_like(grad_out)
-                else:  # x ** 2 and friends: the formula as it stands
-                    grad_a = grad_out * b * a ** (b - 1)
-            if ctx.needs_input_grad[1]:
-                log_a = xp.log(xp.asarray(a, dtype=out.dtype))  # a Python base stays in out's dtype
-                grad_b = xp.where((a == 0) & (b >= 0), 0, grad_out * out * log_a)
+        if ctx.needs_input_grad[0]:
+            if backend.is_ndarray(b):
+                grad_a = xp.where(b == 0, 0, grad_out * b * a ** (b - 1))
+            elif b == 0:
+                grad_a = xp.zeros_like(grad_out)
+            else:  # x ** 2 and friends: the formula as it stands
+                grad_a = grad_out * b * a ** (b - 1)
+        if ctx.needs_input_grad[1]:
+            log_a = xp.log(xp.asarray(a, dtype=out.dtype))  # a Python base stays in out's dtype
+            grad_b = xp.where((a == 0) & (b >= 0), 0, grad_out * out * log_a)
         return grad_a, grad_b
 
 
@@ -251,8 +249,7 @@ class Exp(Function):
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
-        with backend.quiet_floating_errors(backend.get_array_module(out)):
-            return grad_out * out
+        return grad_out * out
 
 
 class Log(Function):
@@ -268,8 +265,7 @@ class Log(Function):
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> Any:
         (x,) = ctx.saved_tensors
-        with backend.quiet_floating_errors(backend.get_array_module(x)):
-            return grad_out / x
+        return grad_out / x
 
 
 class Sqrt(Function):
@@ -286,8 +282,7 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx: Context, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
-        with backend.quiet_floating_errors(backend.get_array_module(out)):
-            return grad_out / (2 * out)
+        return grad_out / (2 * out)
 
 
 class Abs(Function):

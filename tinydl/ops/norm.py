@@ -53,21 +53,20 @@ class VectorNorm(Function):
         p = ctx.p
         grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, x.ndim)
         norm = restore_dims(out, ctx.axes, ctx.keepdim, x.ndim)
-        with backend.quiet_floating_errors(xp):
-            if p == 0:
-                result = xp.zeros_like(x)
-            elif p == 1:
-                result = xp.sign(x) * grad
-            elif p == 2:
-                result = x * xp.where(norm == 0, 0, grad / norm)
-            elif math.isinf(p):
-                ties = xp.abs(x) == norm
-                count = ties.sum(axis=ctx.axes, keepdims=True)
-                result = xp.sign(x) * ties * (grad / count)
-            else:
-                scale = xp.where(norm == 0, 0, grad / norm ** (p - 1))
-                scaled_x = xp.where(x == 0, 0, xp.sign(x) * xp.abs(x) ** (p - 1))
-                result = scaled_x * scale
+        if p == 0:
+            result = xp.zeros_like(x)
+        elif p == 1:
+            result = xp.sign(x) * grad
+        elif p == 2:
+            result = x * xp.where(norm == 0, 0, grad / norm)
+        elif math.isinf(p):
+            ties = xp.abs(x) == norm
+            count = ties.sum(axis=ctx.axes, keepdims=True)
+            result = xp.sign(x) * ties * (grad / count)
+        else:
+            scale = xp.where(norm == 0, 0, grad / norm ** (p - 1))
+            scaled_x = xp.where(x == 0, 0, xp.sign(x) * xp.abs(x) ** (p - 1))
+            result = scaled_x * scale
         return result.astype(x.dtype, copy=False), None, None, None
 
 
