@@ -239,3 +239,15 @@ def test_a_small_cnn_learns_on_any_device(device):
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
     assert {p.grad.dtype for p in model.parameters()} == {tinydl.float32}
+
+
+def test_every_layer_follows_set_default_dtype():
+    """Layers read dtype=None as the default float dtype, which set_default_dtype changes (conftest restores it)."""
+    tinydl.set_default_dtype(tinydl.float64)
+    layers = [nn.Linear(2, 3), nn.Conv2d(1, 2, 3), nn.Conv1d(1, 2, 3), nn.BatchNorm2d(2), nn.LayerNorm(4),
+              nn.Embedding(5, 3)]
+    for layer in layers:
+        for name, tensor in layer.state_dict().items():
+            if tensor.dtype.kind == "f":
+                assert tensor.dtype == tinydl.float64, f"{type(layer).__name__}.{name}: {tensor.dtype}"
+    assert nn.Conv2d(1, 2, 3, dtype=tinydl.float32).weight.dtype == tinydl.float32

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy
 
+import tinydl.backend as backend
+
 
 
 class dtype:  # noqa: N801  (PyTorch's name: isinstance(x.dtype, tinydl.dtype))
@@ -95,6 +97,15 @@ _default_float = DEFAULT_FLOAT
 def get_default_dtype() -> dtype:
     """The dtype of new float tensors: float32 unless set_default_dtype changed it."""
     return wrap(_default_float)
+
+
+def float_dtype(dtype: Any = None) -> numpy.dtype:
+    """The numpy dtype a ``dtype=`` argument asks for; the default float dtype when it is None.
+
+    Layers (Linear, Conv2d, BatchNorm, Embedding) and samplers read their ``dtype=`` through this,
+    so ``set_default_dtype(tinydl.float64)`` reaches all of them.
+    """
+    return _default_float if dtype is None else backend.as_numpy_dtype(dtype)
 
 
 def set_default_dtype(new_default: Any) -> None:

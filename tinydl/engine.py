@@ -232,14 +232,8 @@ class Function:
         result = Tensor(output)
         if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
             _share_version_counter(result, args)
-        if record and output.dtype.kind == "f":  # (_record, inlined: this is the hot path)
-            result.requires_grad = True
-            result.grad_fn = ctx
-            ctx.output_shape, ctx.output_dtype = output.shape, output.dtype
-            if ctx.saved_tensors:
-                _watch_saved(ctx, args, result)
-            if node_observers:
-                _notify_observers(ctx, result)
+        if record and output.dtype.kind == "f":
+            _record(ctx, result, args)
         return result
 
 
@@ -250,12 +244,7 @@ def _record(ctx: Context, result: "Tensor", args: tuple) -> None:
     ctx.output_shape, ctx.output_dtype = result.array.shape, result.array.dtype
     if ctx.saved_tensors:
         _watch_saved(ctx, args, result)
-    if node_observers:
-        _notify_observers(ctx, result)
-
-
-def _notify_observers(ctx: Context, result: "Tensor") -> None:
-    for observer in node_observers:
+    for observer in node_observers:  # (an empty list: the loop body never runs)
         observer(ctx, result)
 
 

@@ -34,7 +34,7 @@ def _device_module(device: Any) -> Any:
 
 
 def _float_dtype(op_name: str, dtype: Any) -> Any:
-    dtype = dtypes.get_default_dtype() if dtype is None else backend.as_numpy_dtype(dtype)
+    dtype = dtypes.float_dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"{op_name}(): expected a floating-point dtype, got {dtype}")
     return dtype

@@ -46,7 +46,7 @@ class _ConvNd(Module):
         self.dilation = _tuple(dilation, self.dims, "dilation")
         self.padding_mode = padding_mode
         xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.DEFAULT_FLOAT if dtype is None else backend.as_numpy_dtype(dtype)
+        dtype = dtypes.float_dtype(dtype)
         shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(xp.empty(shape, dtype=dtype))
         self.bias = Parameter(xp.empty((out_channels,), dtype=dtype)) if bias else None

@@ -31,7 +31,7 @@ class Embedding(Module):
         self.padding_idx = check_padding_idx("Embedding", padding_idx, num_embeddings)
         self.max_norm = max_norm
         xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.DEFAULT_FLOAT if dtype is None else backend.as_numpy_dtype(dtype)
+        dtype = dtypes.float_dtype(dtype)
         self.weight = Parameter(xp.empty((num_embeddings, embedding_dim), dtype=dtype))
         self.reset_parameters()
 

@@ -24,7 +24,7 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.get_default_dtype() if dtype is None else backend.as_numpy_dtype(dtype)
+        dtype = dtypes.float_dtype(dtype)
         self.weight = Parameter(xp.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(xp.empty((out_features,), dtype=dtype)) if bias else None
         self.reset_parameters()

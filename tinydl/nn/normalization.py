@@ -13,7 +13,7 @@ from .module import Module, Parameter
 def _empty_factory(device: Any, dtype: Any) -> tuple[Any, Any]:
     """The array module and float dtype for a layer's parameters and buffers."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return xp, dtypes.DEFAULT_FLOAT if dtype is None else backend.as_numpy_dtype(dtype)
+    return xp, dtypes.float_dtype(dtype)
 
 
 class _BatchNorm(Module):
