@@ -2,7 +2,7 @@
 
 On 1x1 arrays NumPy's work is a few hundred nanoseconds, so the time of a
 tinydl op there, minus the same NumPy calls made by hand, is what the engine
-adds: argument checks, Function.apply, the Context, the Tensor, and in
+adds: argument checks, Function.apply, the Node, the Tensor, and in
 backward the topological sort, gradient routing and un-broadcasting.
 
     python benchmarks/overhead.py            # prints a table, writes out/benchmarks/overhead.json

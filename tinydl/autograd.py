@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 import tinydl.backend as backend
 from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
-from .engine import NO_HIGHER_ORDER, Context, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
+from .engine import NO_HIGHER_ORDER, Context, Node, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
 from .engine import Function as _ArrayFunction
 
 
@@ -101,7 +101,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     return tuple(results)
 
 
-__all__ = ["Context", "Function", "GradcheckError", "GradcheckWarning", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
+__all__ = ["Context", "Function", "Node", "GradcheckError", "GradcheckWarning", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
            "no_grad", "once_differentiable"]
 
 # -- issue 11: instruments for watching backprop (tinydl/instruments/) --

@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy
 
@@ -27,6 +27,16 @@ CUPY_INSTALL_HINT = ('pip install -e ".[cuda12]" in a tinydl checkout, or pip in
                      "nvidia-smi shows the driver's CUDA version)")
 
 NUMPY_ARRAY = numpy.ndarray
+
+# An n-dimensional array of either backend: numpy.ndarray on "cpu", cupy.ndarray on "cuda".
+# The ops' signatures say `Array` where they take or return one. CuPy is optional, so at
+# run time the alias can only name NumPy's class; type checkers see both.
+if TYPE_CHECKING:
+    import cupy
+
+    Array = Union[numpy.ndarray, cupy.ndarray]
+else:
+    Array = numpy.ndarray
 
 _cupy: ModuleType | None = None
 _cupy_import_error: str | None = None

@@ -4,7 +4,7 @@ Read this file top to bottom and you have the whole of reverse-mode autodiff:
 
 * A :class:`Tensor` wraps an ndarray (``data``). If it ``requires_grad``, ops
   applied to it record how they were made: the result's ``grad_fn`` is the
-  :class:`Context` of the :class:`Function` that produced it, and that context
+  :class:`Node` of the :class:`Function` that produced it, and that context
   remembers the input tensors and whatever forward saved for backward.
 * :meth:`Tensor.backward` walks that graph from the output back to the leaves,
   in reverse topological order, calling each Function's ``backward`` with the
@@ -82,12 +82,12 @@ node_observers: list[Callable] = []      # observer(node, output) when apply rec
 backward_observers: list[Callable] = []  # observer(node, grad_out, input_grads) per node in backward
 
 
-class Context:
+class Node:
     """A Function's scratchpad during forward, and afterwards a node of the graph (``grad_fn``).
 
     ``forward`` stores what ``backward`` needs with :meth:`save_for_backward`
     (or as plain attributes: ``ctx.dim = dim``). ``parents`` has one entry per
-    argument of forward: the node (Context) that made that input, the input
+    argument of forward: the Node that made that input, the input
     itself if it is a leaf that requires grad, or None. Edges point at nodes,
     not at tensors, as in PyTorch: a tensor changed in place later gets a new
     node, and the graph recorded before the change stays what it was.
@@ -132,6 +132,10 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+# The name earlier versions of tinydl used; ``ctx`` in forward and backward is this object.
+Context = Node
 
 
 class AccumulateGrad:
@@ -180,11 +184,11 @@ class Function:
     sees_tensors = False
 
     @staticmethod
-    def forward(ctx: Context, *args: Any) -> Any:
+    def forward(ctx: Node, *args: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Context, *grad_outputs: Any) -> Any:
+    def backward(ctx: Node, *grad_outputs: Any) -> Any:
         raise NotImplementedError
 
     @classmethod
@@ -218,7 +222,7 @@ class Function:
             parents.append(None)
 
         record = any_requires_grad and _grad_enabled
-        ctx = Context(cls, tuple(parents) if record else None)
+        ctx = Node(cls, tuple(parents) if record else None)
         if first_array is None or type(first_array) is backend.NUMPY_ARRAY:
             output = cls.forward(ctx, *arrays)
         else:  # CuPy computes on its *current* GPU: make that the inputs' GPU
@@ -237,7 +241,7 @@ class Function:
         return result
 
 
-def _record(ctx: Context, result: "Tensor", args: tuple) -> None:
+def _record(ctx: Node, result: "Tensor", args: tuple) -> None:
     """Make ``ctx`` the node that produced ``result``."""
     result.requires_grad = True
     result.grad_fn = ctx
@@ -255,7 +259,7 @@ def _record(ctx: Context, result: "Tensor", args: tuple) -> None:
 _write_clock = 0
 
 
-def _watch_saved(ctx: Context, args: tuple, result: "Tensor") -> None:
+def _watch_saved(ctx: Node, args: tuple, result: "Tensor") -> None:
     """Remember the clock and, for the output and every input, which storage it is (its id), its
     version counter and the count now: whatever forward saved is one of these (or its own)."""
     output = result.array
@@ -274,7 +278,7 @@ def _storage(array: Any) -> Any:
     return array if base is None else base
 
 
-def _check_saved(node: Context) -> None:
+def _check_saved(node: Node) -> None:
     """Something was written in place since forward: was it a tensor this node saved?"""
     watched = node.watched
     by_storage = {watched[i]: (watched[i + 1], watched[i + 2]) for i in range(0, len(watched), 3)}
@@ -314,7 +318,7 @@ def _apply_with_tensors(cls: type, args: tuple) -> "Tensor":
     parents = tuple((arg.grad_fn or arg) if isinstance(arg, Tensor) and arg.requires_grad else None
                     for arg in args)
     record = _grad_enabled and any(p is not None for p in parents)
-    ctx = Context(cls, parents if record else None)
+    ctx = Node(cls, parents if record else None)
     with no_grad():
         output = cls.forward(ctx, *args)
     if isinstance(output, tuple):
@@ -334,7 +338,7 @@ def _apply_with_tensors(cls: type, args: tuple) -> "Tensor":
     return output
 
 
-def _backward_with_tensors(node: Context, grad_out: Any) -> tuple:
+def _backward_with_tensors(node: Node, grad_out: Any) -> tuple:
     """Call a PyTorch-style backward with a Tensor and hand its Tensors back as arrays."""
     with no_grad():
         returned = node.function.backward(node, Tensor(grad_out))
@@ -364,7 +368,7 @@ class Tensor:
                             "use tinydl.tensor(data) to build one from Python data")
         self.array = data
         self._grad: Tensor | None = None
-        self.grad_fn: Context | None = None
+        self.grad_fn: Node | None = None
         self._versions = [0]  # in-place changes so far; a list so that views can share it
         self._hooks: list | None = None  # register_hook on a leaf
         self.requires_grad = False
@@ -651,14 +655,14 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
     return grad
 
 
-def topological_order(roots: list[Context]) -> list[Context]:
+def topological_order(roots: list[Node]) -> list[Node]:
     """The nodes reachable from ``roots``, each after all of the nodes that made its inputs.
 
     An explicit stack replaces recursion, so a chain of 100,000 ops is fine.
     """
-    order: list[Context] = []
+    order: list[Node] = []
     visited: set[int] = set()
-    stack: list[tuple[Context, bool]] = [(root, False) for root in roots]
+    stack: list[tuple[Node, bool]] = [(root, False) for root in roots]
     while stack:
         node, parents_done = stack.pop()
         if parents_done:
@@ -674,7 +678,7 @@ def topological_order(roots: list[Context]) -> list[Context]:
                 "if you need to backpropagate through the same graph twice")
         stack.append((node, True))
         for parent in node.parents:
-            if type(parent) is Context and id(parent) not in visited:
+            if type(parent) is Node and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
@@ -728,7 +732,7 @@ def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, 
             if parent is None or grad is None:
                 continue
             grad = _fit_to_input(node, position, parent, grad)
-            if type(parent) is Context:
+            if type(parent) is Node:
                 # Out of place on purpose: grad arrays may be shared between inputs.
                 grads[parent] = grad if parent not in grads else grads[parent] + grad
             else:
@@ -738,11 +742,11 @@ def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, 
             node.freed = True
 
 
-def _fit_to_input(node: Context, position: int, parent: "Context | Tensor", grad: Any) -> Any:
+def _fit_to_input(node: Node, position: int, parent: "Node | Tensor", grad: Any) -> Any:
     """Un-broadcast ``grad`` to the input's shape and dtype; refuse what cannot be a gradient."""
     if type(grad) is not backend.NUMPY_ARRAY:
         grad = _as_gradient_array(node, position, grad)
-    if type(parent) is Context:
+    if type(parent) is Node:
         shape, dtype = parent.output_shape, parent.output_dtype
     else:
         shape, dtype = parent.array.shape, parent.array.dtype
@@ -758,7 +762,7 @@ def _fit_to_input(node: Context, position: int, parent: "Context | Tensor", grad
     return grad
 
 
-def _as_gradient_array(node: Context, position: int, grad: Any) -> Any:
+def _as_gradient_array(node: Node, position: int, grad: Any) -> Any:
     """A gradient must be an array: unwrap a Tensor, re-wrap a numpy scalar, refuse the rest."""
     if isinstance(grad, Tensor):
         return grad.array
@@ -770,7 +774,7 @@ def _as_gradient_array(node: Context, position: int, grad: Any) -> Any:
     return array
 
 
-def _run_tensor_hooks(node: Context, grad: Any, capture: dict | None) -> Any:
+def _run_tensor_hooks(node: Node, grad: Any, capture: dict | None) -> Any:
     """tensor.register_hook(fn) and retain_grad() on the tensor ``node`` made: see its gradient."""
     for hook in list(node.hooks or ()):
         replaced = hook(Tensor(grad))

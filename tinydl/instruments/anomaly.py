@@ -27,7 +27,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from ..engine import Context, Tensor, backward_observers, node_observers
+from ..engine import Node, Tensor, backward_observers, node_observers
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../tinydl
 
@@ -80,14 +80,14 @@ def module_path(frame: FrameType | None) -> str | None:
     return describe_module(innermost)
 
 
-def _record_creation(node: Context, output: Tensor) -> None:
+def _record_creation(node: Node, output: Tensor) -> None:
     """node_observer: remember where this node was made."""
     frame = sys._getframe(1)
     node.metadata["created_at"] = user_line(frame)
     node.metadata["module"] = module_path(frame)
 
 
-def where_created(node: Context) -> str:
+def where_created(node: Node) -> str:
     """"created at file:line, in module path" as anomaly mode recorded it (else a hint)."""
     created = node.metadata.get("created_at") if node.metadata else None
     if created is None:
@@ -96,7 +96,7 @@ def where_created(node: Context) -> str:
     return f"created at {created}" + (f", in module {module}" if module else "")
 
 
-def _check_gradients(node: Context, grad_out: Any, input_grads: tuple) -> None:
+def _check_gradients(node: Node, grad_out: Any, input_grads: tuple) -> None:
     """backward_observer: raise at the first gradient with NaN or inf."""
     for position, grad in enumerate(input_grads):
         if grad is None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
-from ..engine import Context, Tensor, topological_order
+from ..engine import Node, Tensor, topological_order
 
 SEARCHED_FRAMES = 3  # how many caller frames are searched for variable names
 SHOWN_ELEMENTS = 6  # arrays with more elements are summarised: shape, norm, first values
@@ -70,7 +70,7 @@ class GraphNames:
             self.leaves[id(tensor)] = f"leaf{self._unnamed_leaves}"
         return self.leaves[id(tensor)]
 
-    def node(self, node: Context) -> str:
+    def node(self, node: Node) -> str:
         return self.nodes.setdefault(id(node), f"v{len(self.nodes) + 1}")
 
     def of(self, parent: Any) -> str:

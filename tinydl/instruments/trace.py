@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import numpy
 
 import tinydl.backend as backend
-from ..engine import Context, Tensor, backward_observers
+from ..engine import Node, Tensor, backward_observers
 from .naming import GraphNames, argument_names, caller_frame, local_derivative, op_definition, summarize
 
 
@@ -54,7 +54,7 @@ class TraceRecord:
     inputs: list[TraceInput] = field(default_factory=list)
     # (op that used it, gradient from that use) when more than one op used this tensor
     uses: list[tuple[str, Any]] = field(default_factory=list)
-    node: Any = None              # the graph node (Context); None for a leaf
+    node: Any = None              # the graph node (Node); None for a leaf
 
 
 def _role(function: type, position: int) -> str:
@@ -75,7 +75,7 @@ class _Tracer:
         self.uses: dict[int, list] = {}   # id(node or leaf) -> [(op name, grad), ...]
         self.leaves: dict[int, Tensor] = {}
 
-    def __call__(self, node: Context, grad_out: Any, input_grads: tuple) -> None:
+    def __call__(self, node: Node, grad_out: Any, input_grads: tuple) -> None:
         names = self.names
         record = TraceRecord(step=len(self.records) + 1, op=node.name(), name=names.node(node),
                              shape=tuple(node.output_shape), definition=op_definition(node.function),

@@ -9,7 +9,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .elementwise import PYTHON_SCALARS, Operand, binary, float_only, promote, python_scalar, shape_of
 
@@ -19,13 +19,13 @@ class ReLU(Function):
     """y = max(x, 0).   dy/dx = 1[x > 0]."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         out = backend.get_array_module(x).maximum(x, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
         return grad_out * (out > 0)
 
@@ -34,7 +34,7 @@ class LeakyReLU(Function):
     """y = x if x > 0 else slope * x.   dy/dx = 1 if x > 0 else slope."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, negative_slope: float) -> Any:
+    def forward(ctx: Node, x: Any, negative_slope: float) -> Any:
         xp = backend.get_array_module(x)
         positive = x > 0
         ctx.save_for_backward(positive)
@@ -42,7 +42,7 @@ class LeakyReLU(Function):
         return xp.where(positive, x, x * negative_slope)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (positive,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         return xp.where(positive, grad_out, grad_out * ctx.negative_slope), None
@@ -52,7 +52,7 @@ class Sigmoid(Function):
     """y = 1 / (1 + e^-x).   dy/dx = y (1 - y)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         xp = backend.get_array_module(x)
         # e^-|x| never overflows; for x < 0 rewrite 1/(1+e^-x) as e^x/(1+e^x).
         e = xp.exp(-xp.abs(x))
@@ -61,7 +61,7 @@ class Sigmoid(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
         return grad_out * out * (1 - out)
 
@@ -70,13 +70,13 @@ class Tanh(Function):
     """y = tanh x.   dy/dx = 1 - y^2."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         out = backend.get_array_module(x).tanh(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
         return grad_out * (1 - out * out)
 
@@ -85,7 +85,7 @@ class Clamp(Function):
     """y = min(max(x, low), high).   dy/dx = 1[low <= x <= high]."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, low: float | None, high: float | None) -> Any:
+    def forward(ctx: Node, x: Any, low: float | None, high: float | None) -> Any:
         xp = backend.get_array_module(x)
         inside = xp.ones(x.shape, dtype=bool)
         if low is not None:
@@ -97,7 +97,7 @@ class Clamp(Function):
         return out if high is None else xp.minimum(out, high)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (inside,) = ctx.saved_tensors
         return grad_out * inside, None, None
 
@@ -129,12 +129,12 @@ class Maximum(Function):
     """y = max(a, b) elementwise.   The gradient goes to the larger; ties split it in half."""
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
         return backend.get_array_module(a).maximum(a, b)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         a, b = ctx.saved_tensors
         share_a = (a > b) + 0.5 * (a == b)
         return grad_out * share_a, grad_out * (1 - share_a)
@@ -144,12 +144,12 @@ class Minimum(Function):
     """y = min(a, b) elementwise.   The gradient goes to the smaller; ties split it in half."""
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
         return backend.get_array_module(a).minimum(a, b)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         a, b = ctx.saved_tensors
         share_a = (a < b) + 0.5 * (a == b)
         return grad_out * share_a, grad_out * (1 - share_a)
@@ -159,12 +159,12 @@ class Where(Function):
     """y = a where cond else b.   dy/da = 1[cond], dy/db = 1[not cond]."""
 
     @staticmethod
-    def forward(ctx: Context, condition: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, condition: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(condition)
         return backend.get_array_module(condition).where(condition, a, b)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (condition,) = ctx.saved_tensors
         zero = grad_out.dtype.type(0)
         xp = backend.get_array_module(grad_out)

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .elementwise import float_only
 from .special import erf_array
 
@@ -34,13 +34,13 @@ class GELU(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         cdf = 0.5 * (1 + erf_array(x * _SQRT_HALF))
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         x, cdf = ctx.saved_tensors
         xp = backend.get_array_module(x)
         pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
@@ -54,14 +54,14 @@ class GELUTanh(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         xp = backend.get_array_module(x)
         tanh_u = xp.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
         ctx.save_for_backward(x, tanh_u)
         return 0.5 * x * (1 + tanh_u)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         x, tanh_u = ctx.saved_tensors
         du_dx = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
         return grad_out * (0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx)
@@ -81,13 +81,13 @@ class SiLU(Function):
     """y = x sigmoid(x) (also called swish).   dy/dx = s (1 + x (1 - s)),  s = sigmoid(x)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         s = _sigmoid_array(x)
         ctx.save_for_backward(x, s)
         return x * s
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         x, s = ctx.saved_tensors
         return grad_out * (s * (1 + x * (1 - s)))
 
@@ -99,7 +99,7 @@ class Softplus(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, beta: float, threshold: float) -> Any:
+    def forward(ctx: Node, x: Any, beta: float, threshold: float) -> Any:
         xp = backend.get_array_module(x)
         z = x * beta
         linear = z > threshold
@@ -109,7 +109,7 @@ class Softplus(Function):
         return xp.where(linear, x, smooth)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         z, linear = ctx.saved_tensors
         xp = backend.get_array_module(z)
         return grad_out * xp.where(linear, 1, _sigmoid_array(z)), None, None
@@ -119,7 +119,7 @@ class ELU(Function):
     """y = x if x > 0 else alpha (e^x - 1).   dy/dx = 1 if x > 0 else alpha e^x."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, alpha: float) -> Any:
+    def forward(ctx: Node, x: Any, alpha: float) -> Any:
         xp = backend.get_array_module(x)
         positive = x > 0
         exp_part = alpha * xp.exp(xp.minimum(x, 0))  # min: no overflow on the branch where() drops
@@ -127,7 +127,7 @@ class ELU(Function):
         return xp.where(positive, x, exp_part - alpha)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         positive, exp_part = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         return grad_out * xp.where(positive, 1, exp_part), None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
 from .shape import squeeze, unsqueeze
@@ -47,7 +47,7 @@ class Conv2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, weight: Any, bias: Any, stride: Pair, padding: Padding,
+    def forward(ctx: Node, x: Any, weight: Any, bias: Any, stride: Pair, padding: Padding,
                 dilation: Pair, groups: int) -> Any:
         out_channels, group_channels, kh, kw = weight.shape
         x_padded = pad_images(x, padding)                                    # (N, C, Hp, Wp)
@@ -66,7 +66,7 @@ class Conv2d(Function):
         return out.reshape(out_channels, n, h_out, w_out).transpose(1, 0, 2, 3)   # (N, O, Ho, Wo), a view
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         cols, kernels = ctx.saved_tensors
         padded_shape, weight_shape = ctx.shapes
         groups, per_group = kernels.shape[:2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 
 
@@ -12,11 +12,11 @@ class Cast(Function):
     """y = x as another dtype.   dL/dx = dL/dy, cast back to x's dtype (done by backward())."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, dtype: Any) -> Any:
+    def forward(ctx: Node, x: Any, dtype: Any) -> Any:
         return x.astype(dtype)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return grad_out, None
 
 
@@ -24,12 +24,12 @@ class ToDevice(Function):
     """y = x copied to another device.   dL/dx = dL/dy copied back."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, device: str) -> Any:
+    def forward(ctx: Node, x: Any, device: str) -> Any:
         ctx.source_device = backend.device_of(x)
         return backend.to_device(x, device)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return backend.to_device(grad_out, ctx.source_device), None
 
 
@@ -73,11 +73,11 @@ class Clone(Function):
     """y = a copy of x in new storage.   dL/dx = dL/dy."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         return x.copy()
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         return grad_out
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .convert import cast
 
@@ -79,11 +79,11 @@ class Add(Function):
     """y = a + b.   dy/da = 1, dy/db = 1."""
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         return a + b
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return grad_out, grad_out
 
 
@@ -91,11 +91,11 @@ class Sub(Function):
     """y = a - b.   dy/da = 1, dy/db = -1."""
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         return a - b
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
 
 
@@ -103,12 +103,12 @@ class Mul(Function):
     """y = a * b.   dy/da = b, dy/db = a."""
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         a, b = ctx.saved_tensors
         grad_a = grad_out * b if ctx.needs_input_grad[0] else None
         grad_b = grad_out * a if ctx.needs_input_grad[1] else None
@@ -123,14 +123,14 @@ class Div(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         with backend.quiet_floating_errors(backend.get_array_module(a)):
             out = a / b
         ctx.save_for_backward(b, out)
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         b, out = ctx.saved_tensors
         grad_a = grad_out / b if ctx.needs_input_grad[0] else None
         grad_b = -grad_out * out / b if ctx.needs_input_grad[1] else None
@@ -147,14 +147,14 @@ class Pow(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         with backend.quiet_floating_errors(backend.get_array_module(a)):
             out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         a, b, out = ctx.saved_tensors
         xp = backend.get_array_module(out)
         grad_a = grad_b = None
@@ -175,11 +175,11 @@ class Neg(Function):
     """y = -x.   dy/dx = -1."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         return -x
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         return -grad_out
 
 
@@ -239,7 +239,7 @@ class Exp(Function):
     """y = e^x.   dy/dx = e^x = y.   (e^x overflows to inf silently, as in PyTorch.)"""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):
             out = xp.exp(x)
@@ -247,7 +247,7 @@ class Exp(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
         return grad_out * out
 
@@ -256,14 +256,14 @@ class Log(Function):
     """y = ln x.   dy/dx = 1/x.   (ln 0 = -inf and its slope inf, silently, as in PyTorch.)"""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         ctx.save_for_backward(x)
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):
             return xp.log(x)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (x,) = ctx.saved_tensors
         return grad_out / x
 
@@ -272,7 +272,7 @@ class Sqrt(Function):
     """y = sqrt(x).   dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)   (inf at x = 0, as in PyTorch)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):
             out = xp.sqrt(x)
@@ -280,7 +280,7 @@ class Sqrt(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (out,) = ctx.saved_tensors
         return grad_out / (2 * out)
 
@@ -289,12 +289,12 @@ class Abs(Function):
     """y = |x|.   dy/dx = sign(x)  (0 at x = 0, as PyTorch)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).abs(x)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         (x,) = ctx.saved_tensors
         return grad_out * backend.get_array_module(x).sign(x)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 
 
@@ -17,13 +17,13 @@ class Embedding(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, indices: Any, weight: Any, padding_idx: int | None) -> Any:
+    def forward(ctx: Node, indices: Any, weight: Any, padding_idx: int | None) -> Any:
         ctx.save_for_backward(indices)
         ctx.weight_shape, ctx.padding_idx = weight.shape, padding_idx
         return weight[indices]                                     # indices.shape + (embedding_dim,)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (indices,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad_weight = xp.zeros(ctx.weight_shape, dtype=grad_out.dtype)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .elementwise import add, mul
 from .shape import reshape
@@ -22,12 +22,12 @@ class MatMul(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
         return a @ b
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         a, b = ctx.saved_tensors
         grad = grad_out
         if b.ndim == 1:  # Y lost B's column dimension: put it back

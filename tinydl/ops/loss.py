@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .nn import _grad_per_sample, _reduce, check_reduction, legacy_reduction
 
 
@@ -32,14 +32,14 @@ class DifferenceLoss(Function):
         raise NotImplementedError
 
     @staticmethod
-    def forward(ctx: Context, input: Any, target: Any, reduction: str, parameter: float) -> Any:  # noqa: A002
+    def forward(ctx: Node, input: Any, target: Any, reduction: str, parameter: float) -> Any:  # noqa: A002
         difference = input - target
         ctx.save_for_backward(difference)
         ctx.reduction, ctx.parameter = reduction, parameter
         return _reduce(ctx.function.value(difference, parameter), reduction)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (difference,) = ctx.saved_tensors
         scale = _grad_per_sample(grad_out, ctx.reduction, difference.size)
         grad = ctx.function.derivative(difference, ctx.parameter) * scale
@@ -173,7 +173,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # ------------------------------------------------------------------ binary cross-entropy
-def _save_and_reduce(ctx: Context, losses: Any, weight: Any, reduction: str, *saved: Any) -> Any:
+def _save_and_reduce(ctx: Node, losses: Any, weight: Any, reduction: str, *saved: Any) -> Any:
     """End of a binary loss's forward: keep ``saved``, weight and losses for backward, then
     return the weighted losses, reduced."""
     ctx.save_for_backward(*saved, weight, losses)
@@ -181,7 +181,7 @@ def _save_and_reduce(ctx: Context, losses: Any, weight: Any, reduction: str, *sa
     return _reduce(losses if weight is None else losses * weight, reduction)
 
 
-def _saved_and_scale(ctx: Context, grad_out: Any) -> tuple:
+def _saved_and_scale(ctx: Node, grad_out: Any) -> tuple:
     """Start of a binary loss's backward: (saved arrays, weight, losses, d(reduced)/d(loss_i))."""
     *saved, weight, losses = ctx.saved_tensors
     return saved, weight, losses, _grad_per_sample(grad_out, ctx.reduction, losses.size)
@@ -203,7 +203,7 @@ class BinaryCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, p: Any, y: Any, weight: Any, reduction: str) -> Any:
+    def forward(ctx: Node, p: Any, y: Any, weight: Any, reduction: str) -> Any:
         xp = backend.get_array_module(p)
         with backend.quiet_floating_errors(xp):  # log(0) = -inf, then clamped
             log_p = xp.maximum(xp.log(p), -100)
@@ -212,7 +212,7 @@ class BinaryCrossEntropy(Function):
         return _save_and_reduce(ctx, losses, weight, reduction, p, y, log_p, log_1mp)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (p, y, log_p, log_1mp), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(p)
         grad_p = (p - y) / xp.maximum(p * (1 - p), 1e-12) * scale
@@ -234,7 +234,7 @@ class BCEWithLogits(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, y: Any, weight: Any, pos_weight: Any, reduction: str) -> Any:
+    def forward(ctx: Node, x: Any, y: Any, weight: Any, pos_weight: Any, reduction: str) -> Any:
         xp = backend.get_array_module(x)
         softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
         weighted_softplus = softplus_neg if pos_weight is None else ((pos_weight - 1) * y + 1) * softplus_neg
@@ -242,7 +242,7 @@ class BCEWithLogits(Function):
         return _save_and_reduce(ctx, losses, weight, reduction, x, y, pos_weight, softplus_neg)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (x, y, pos_weight, softplus_neg), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(x)
         e = xp.exp(-xp.abs(x))

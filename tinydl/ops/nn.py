@@ -10,7 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .activation import where
 from .reduce import normalize_dims, stable_logsumexp
@@ -29,7 +29,7 @@ class Linear(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, weight: Any, bias: Any) -> Any:
+    def forward(ctx: Node, x: Any, weight: Any, bias: Any) -> Any:
         ctx.save_for_backward(x, weight)
         out = x @ weight.T
         if bias is not None:
@@ -37,7 +37,7 @@ class Linear(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x, weight = ctx.saved_tensors
         grad_rows = grad_out.reshape(-1, grad_out.shape[-1])
         grad_x = grad_weight = grad_bias = None
@@ -82,7 +82,7 @@ class Softmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Any, axis: int) -> Any:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):  # an all -inf slice gives nan, silently, as PyTorch
             out = xp.exp(x - stable_logsumexp(x, axis))
@@ -91,7 +91,7 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (out,) = ctx.saved_tensors
         # inf grad_out * 0 (run_backward already silences NumPy's warnings)
         return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True)), None
@@ -104,7 +104,7 @@ class LogSoftmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Any, axis: int) -> Any:
         with backend.quiet_floating_errors(backend.get_array_module(x)):  # all -inf slice: nan
             out = x - stable_logsumexp(x, axis)
         ctx.save_for_backward(out)
@@ -112,7 +112,7 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (out,) = ctx.saved_tensors
         xp = backend.get_array_module(out)
         return grad_out - xp.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True), None
@@ -162,7 +162,7 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, logits: Any, target: Any, reduction: str) -> Any:
+    def forward(ctx: Node, logits: Any, target: Any, reduction: str) -> Any:
         xp = backend.get_array_module(logits)
         with backend.quiet_floating_errors(xp):  # a row of all -inf (or +inf) logits: nan, as PyTorch
             log_probs = logits - stable_logsumexp(logits, 1)
@@ -172,7 +172,7 @@ class CrossEntropy(Function):
         return _reduce(-log_probs[rows, target], reduction)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         log_probs, target = ctx.saved_tensors
         xp = backend.get_array_module(log_probs)
         grad = xp.exp(log_probs)                      # softmax
@@ -186,14 +186,14 @@ class NLLLoss(Function):
     """loss_n = -x_n[t_n] for log-probabilities x (N, C).   dloss_n/dx_n = -onehot(t_n)."""
 
     @staticmethod
-    def forward(ctx: Context, log_probs: Any, target: Any, reduction: str) -> Any:
+    def forward(ctx: Node, log_probs: Any, target: Any, reduction: str) -> Any:
         xp = backend.get_array_module(log_probs)
         ctx.save_for_backward(target)
         ctx.shape, ctx.reduction = log_probs.shape, reduction
         return _reduce(-log_probs[xp.arange(len(target)), target], reduction)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (target,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         scale = _grad_per_sample(grad_out, ctx.reduction, len(target))
@@ -360,12 +360,12 @@ class Dropout(Function):
     """y = x * mask, where mask is 0 (dropped) or 1/(1-p) (kept).   dy/dx = mask."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, mask: Any) -> Any:
+    def forward(ctx: Node, x: Any, mask: Any) -> Any:
         ctx.save_for_backward(mask)
         return x * mask
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (mask,) = ctx.saved_tensors
         return grad_out * mask, None
 

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .convert import cast
 from .reduce import Dim, normalize_dims, restore_dims
 
@@ -25,7 +25,7 @@ class VectorNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, p: float, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, p: float, axes: tuple | None, keepdim: bool) -> Any:
         xp = backend.get_array_module(x)
         size = xp.abs(x)
         if p == 2:
@@ -47,7 +47,7 @@ class VectorNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x, out = ctx.saved_tensors
         xp = backend.get_array_module(x)
         p = ctx.p

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 
 
@@ -43,7 +43,7 @@ def _standardize_backward(grad_x_hat: Any, x_hat: Any, inv_std: Any, axes: tuple
     return inv_std * (grad_x_hat - mean_grad - x_hat * mean_grad_x_hat)
 
 
-def _affine_grads(ctx: Context, grad_out: Any, x_hat: Any, reduce_axes: tuple, shape: tuple) -> tuple:
+def _affine_grads(ctx: Node, grad_out: Any, x_hat: Any, reduce_axes: tuple, shape: tuple) -> tuple:
     """dL/dweight = sum dL/dy x_hat and dL/dbias = sum dL/dy over ``reduce_axes``, shaped ``shape``."""
     grad_weight = grad_bias = None
     if ctx.needs_input_grad[1]:
@@ -69,7 +69,7 @@ class BatchNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
+    def forward(ctx: Node, x: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                 use_batch_stats: bool, momentum: float, eps: float) -> Any:
         xp = backend.get_array_module(x)
         axes = (0,) + tuple(range(2, x.ndim))                  # every axis but the channels
@@ -91,7 +91,7 @@ class BatchNorm(Function):
         return out if bias is None else out + bias.reshape(channel_shape)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x_hat, inv_std, weight = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
@@ -156,7 +156,7 @@ class LayerNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, weight: Any, bias: Any, normalized_ndim: int, eps: float) -> Any:
+    def forward(ctx: Node, x: Any, weight: Any, bias: Any, normalized_ndim: int, eps: float) -> Any:
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         x_hat, inv_std, _, _ = _standardize(x, axes, eps)
         ctx.save_for_backward(x_hat, inv_std, weight)
@@ -165,7 +165,7 @@ class LayerNorm(Function):
         return out if bias is None else out + bias
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x_hat, inv_std, weight = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
                      window_grid, windows)
@@ -35,7 +35,7 @@ class MaxPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Any:
+    def forward(ctx: Node, x: Any, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Any:
         xp = backend.get_array_module(x)
         x_padded = pad_images(x, padding, value=-math.inf)
         regions = tap_regions(kernel, stride, dilation, window_grid(x_padded.shape, kernel, stride, dilation))
@@ -47,7 +47,7 @@ class MaxPool2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x_padded, out = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad_x = xp.zeros_like(x_padded, dtype=grad_out.dtype)  # in x's memory order (see Conv2d)
@@ -69,7 +69,7 @@ class AvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, kernel: Pair, stride: Pair, padding: Padding, divisor: Any) -> Any:
+    def forward(ctx: Node, x: Any, kernel: Pair, stride: Pair, padding: Padding, divisor: Any) -> Any:
         x_padded = pad_images(x, padding)
         regions = tap_regions(kernel, stride, (1, 1), window_grid(x_padded.shape, kernel, stride, (1, 1)))
         total = x_padded[regions[0][2]]
@@ -79,7 +79,7 @@ class AvgPool2d(Function):
         return total / divisor
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         xp = backend.get_array_module(grad_out)
         share = grad_out / ctx.divisor                                       # (N, C, Ho, Wo)
         grad_x = xp.zeros(ctx.padded_shape, dtype=grad_out.dtype)
@@ -100,12 +100,12 @@ class AdaptiveAvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, rows: Any, columns: Any) -> Any:
+    def forward(ctx: Node, x: Any, rows: Any, columns: Any) -> Any:
         ctx.save_for_backward(rows, columns)
         return rows @ x @ columns.T
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         rows, columns = ctx.saved_tensors
         return rows.T @ grad_out @ columns, None, None
 

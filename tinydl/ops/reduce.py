@@ -14,7 +14,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.return_types as return_types
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .activation import maximum, minimum  # max(x, other): the elementwise overload
 from .arguments import numpy_names
 from .convert import cast
@@ -68,12 +68,12 @@ class Sum(Function):
     """y = sum of x over axes.   dy/dx_i = 1: the gradient is copied to every summed element."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, axes: tuple | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return backend.get_array_module(x).asarray(x.sum(axis=axes, keepdims=keepdim))
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         xp = backend.get_array_module(grad_out)
         grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))
         return xp.broadcast_to(grad, ctx.shape), None, None
@@ -83,12 +83,12 @@ class Mean(Sum):
     """y = (1/n) sum of x over axes.   dy/dx_i = 1/n: Sum's gradient, divided by n."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, axes: tuple | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return backend.get_array_module(x).asarray(x.mean(axis=axes, keepdims=keepdim))
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return Sum.backward(ctx, grad_out / _count(ctx.shape, ctx.axes))
 
 
@@ -119,7 +119,7 @@ class MaxAlongDim(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, index_kept: Any, axis: int, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, index_kept: Any, axis: int, keepdim: bool) -> Any:
         xp = backend.get_array_module(x)
         values = xp.take_along_axis(x, index_kept, axis=axis)
         ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
@@ -127,7 +127,7 @@ class MaxAlongDim(Function):
         return values if keepdim else values.squeeze(axis)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (index_kept,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad = grad_out if ctx.keepdim else xp.expand_dims(grad_out, ctx.axis)
@@ -141,14 +141,14 @@ class MaxAll(Function):
     """y = max of all elements.   Ties share the gradient equally (as PyTorch's max())."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, largest: bool) -> Any:
+    def forward(ctx: Node, x: Any, largest: bool) -> Any:
         xp = backend.get_array_module(x)
         out = xp.asarray(x.max() if largest else x.min())
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x, out = ctx.saved_tensors
         chosen = x == out
         return chosen * (grad_out / chosen.sum()), None
@@ -244,7 +244,7 @@ class Var(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
         xp = backend.get_array_module(x)
         # Shift by one element of each slice first: a constant slice then centres to exactly 0
         # (x - mean(x) alone leaves rounding noise, 0.1 * 3 / 3 != 0.1), so its std is exactly
@@ -259,11 +259,11 @@ class Var(Function):
             return xp.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / divisor)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return _variance_grad(ctx, grad_out), None, None, None
 
 
-def _variance_grad(ctx: Context, grad_var: Any) -> Any:
+def _variance_grad(ctx: Node, grad_var: Any) -> Any:
     """d var / dx = 2 (x - mean) / (n - correction), times the incoming gradient."""
     centered = ctx.saved_tensors[0]
     grad = restore_dims(grad_var, ctx.axes, ctx.keepdim, centered.ndim)
@@ -281,7 +281,7 @@ class Std(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
         xp = backend.get_array_module(x)
         variance = Var.forward(ctx, x, axes, correction, keepdim)  # saves centered, axes, divisor
         out = xp.sqrt(variance)
@@ -289,7 +289,7 @@ class Std(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         out = ctx.saved_tensors[1]
         xp = backend.get_array_module(out)
         grad_var = xp.where(out == 0, 0, grad_out / (2 * out))  # d sqrt(v)/dv = 1 / (2 sqrt(v))
@@ -340,7 +340,7 @@ class LogSumExp(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, axes: tuple | None, keepdim: bool) -> Any:
         with backend.quiet_floating_errors(backend.get_array_module(x)):
             out_kept = stable_logsumexp(x, axes)
         ctx.save_for_backward(x, out_kept)
@@ -349,7 +349,7 @@ class LogSumExp(Function):
         return out_kept.reshape(()) if axes is None else out_kept.squeeze(axes)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         x, out_kept = ctx.saved_tensors
         xp = backend.get_array_module(x)
         grad = grad_out.reshape(out_kept.shape)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 
 
@@ -18,7 +18,7 @@ class ZeroGradient(Function):
     """Base of the piecewise-constant ops: dy/dx = 0 (where it exists; PyTorch uses 0 everywhere)."""
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Any) -> Any:
         return backend.get_array_module(grad_out).zeros_like(grad_out)
 
 
@@ -26,7 +26,7 @@ class Sign(ZeroGradient):
     """y = -1, 0 or 1 as x < 0, x = 0, x > 0.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         return backend.get_array_module(x).sign(x)
 
 
@@ -34,7 +34,7 @@ class Floor(ZeroGradient):
     """y = the largest integer <= x.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         return backend.get_array_module(x).floor(x)
 
 
@@ -42,7 +42,7 @@ class Ceil(ZeroGradient):
     """y = the smallest integer >= x.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         return backend.get_array_module(x).ceil(x)
 
 
@@ -50,7 +50,7 @@ class Trunc(ZeroGradient):
     """y = x with its fractional part dropped (towards zero).   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any) -> Any:
+    def forward(ctx: Node, x: Any) -> Any:
         return backend.get_array_module(x).trunc(x)
 
 
@@ -58,11 +58,11 @@ class Round(ZeroGradient):
     """y = x rounded to ``decimals`` places, halves to even (2.5 -> 2, as PyTorch).   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, decimals: int) -> Any:
+    def forward(ctx: Node, x: Any, decimals: int) -> Any:
         return backend.get_array_module(x).round(x, decimals)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return ZeroGradient.backward(ctx, grad_out), None
 
 

@@ -9,7 +9,7 @@ import math
 from typing import Any, Sequence
 
 import tinydl.backend as backend
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .reduce import is_numpy_int, normalize_dims
 
@@ -31,12 +31,12 @@ class Reshape(Function):
     """y = x with a new shape, same elements in the same order.   dL/dx = dL/dy reshaped back."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, shape: tuple) -> Any:
+    def forward(ctx: Node, x: Any, shape: tuple) -> Any:
         ctx.input_shape = x.shape
         return x.reshape(shape)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return grad_out.reshape(ctx.input_shape), None
 
 
@@ -91,12 +91,12 @@ class Permute(Function):
     """y = x with its axes reordered.   dL/dx = dL/dy with the inverse reordering."""
 
     @staticmethod
-    def forward(ctx: Context, x: Any, dims: tuple) -> Any:
+    def forward(ctx: Node, x: Any, dims: tuple) -> Any:
         ctx.dims = dims
         return x.transpose(dims)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         inverse = [0] * len(ctx.dims)
         for position, axis in enumerate(ctx.dims):
             inverse[axis] = position
@@ -138,11 +138,11 @@ class Expand(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, shape: tuple) -> Any:
+    def forward(ctx: Node, x: Any, shape: tuple) -> Any:
         return backend.get_array_module(x).broadcast_to(x, shape)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         return grad_out, None
 
 
@@ -166,13 +166,13 @@ class Cat(Function):
     """y = x_1, x_2, ... joined along an axis.   dL/dx_k = the slice of dL/dy that x_k filled."""
 
     @staticmethod
-    def forward(ctx: Context, axis: int, *arrays: Any) -> Any:
+    def forward(ctx: Node, axis: int, *arrays: Any) -> Any:
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] for a in arrays]
         return backend.get_array_module(arrays[0]).concatenate(arrays, axis=axis)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         grads, start = [], 0
         for size in ctx.sizes:
             index = [slice(None)] * grad_out.ndim
@@ -186,12 +186,12 @@ class Stack(Function):
     """y = x_1, x_2, ... stacked along a new axis.   dL/dx_k = dL/dy at position k of that axis."""
 
     @staticmethod
-    def forward(ctx: Context, axis: int, *arrays: Any) -> Any:
+    def forward(ctx: Node, axis: int, *arrays: Any) -> Any:
         ctx.axis = axis
         return backend.get_array_module(arrays[0]).stack(arrays, axis=axis)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         xp = backend.get_array_module(grad_out)
         count = grad_out.shape[ctx.axis]
         return (None, *(xp.take(grad_out, k, axis=ctx.axis) for k in range(count)))
@@ -245,12 +245,12 @@ class GetItem(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, index: tuple) -> Any:
+    def forward(ctx: Node, x: Any, index: tuple) -> Any:
         ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         xp = backend.get_array_module(grad_out)
         grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
         if is_basic_index(ctx.index):
@@ -333,14 +333,14 @@ class SetItem(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, value: Any, index: tuple) -> Any:
+    def forward(ctx: Node, x: Any, value: Any, index: tuple) -> Any:
         ctx.index = index
         out = x.copy()
         out[index] = value
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad_out.copy()

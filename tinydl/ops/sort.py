@@ -10,7 +10,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.return_types as return_types
-from ..engine import Context, Function, Tensor
+from ..engine import Node, Function, Tensor
 from .reduce import is_numpy_int, normalize_dims
 
 
@@ -21,13 +21,13 @@ class TakeAlongDim(Function):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: Any, indices: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Any, indices: Any, axis: int) -> Any:
         ctx.shape, ctx.axis = x.shape, axis
         ctx.save_for_backward(indices)
         return backend.get_array_module(x).take_along_axis(x, indices, axis=axis)
 
     @staticmethod
-    def backward(ctx: Context, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Any) -> tuple:
         (indices,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
