@@ -93,19 +93,24 @@ class Node:
     node, and the graph recorded before the change stays what it was.
     """
 
+    # The attributes every node has live in slots (cheap to set in the hot path); ``__dict__``
+    # takes whatever a forward adds (``ctx.dim = dim``) and the rarely used ones below.
+    __slots__ = ("function", "parents", "needs_input_grad", "saved_tensors", "freed", "output_shape",
+                 "output_dtype", "saved_at", "watched", "__dict__", "__weakref__")
+
     # Class-level defaults: most nodes never set these.
     hooks: list | None = None        # tensor.register_hook(fn) on the tensor this node made
     retained: Any = None             # weakref to that tensor, after tensor.retain_grad()
-    saved_at: int | None = None      # the write clock when forward saved tensors (see _write_clock)
-    watched: list = []               # id(storage), version counter, its count then: output, inputs
     non_differentiable: bool = False
 
-    def __init__(self, function: type, parents: tuple | None) -> None:
+    def __init__(self, function: type, parents: tuple | None, needs_input_grad: tuple = ()) -> None:
         self.function = function
-        self.parents = parents
-        self.needs_input_grad = () if parents is None else tuple(p is not None for p in parents)
+        self.parents = parents                    # one entry per forward argument (see above)
+        self.needs_input_grad = needs_input_grad  # parents[i] is not None, as a tuple of bools
         self.saved_tensors: tuple = ()
         self.freed = False
+        self.saved_at: int | None = None  # the write clock when forward saved tensors (see _write_clock)
+        self.watched: list = []           # version counters and their counts then: output, inputs
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep values for backward: arrays in tinydl's ops, Tensors in ``autograd.Function``."""
@@ -221,8 +226,10 @@ class Function:
                 arrays.append(arg)
             parents.append(None)
 
-        record = any_requires_grad and _grad_enabled
-        ctx = Node(cls, tuple(parents) if record else None)
+        if any_requires_grad and _grad_enabled:
+            ctx = Node(cls, tuple(parents), tuple([parent is not None for parent in parents]))
+        else:
+            ctx = Node(cls, None)
         if first_array is None or type(first_array) is backend.NUMPY_ARRAY:
             output = cls.forward(ctx, *arrays)
         else:  # CuPy computes on its *current* GPU: make that the inputs' GPU
@@ -236,7 +243,7 @@ class Function:
         result = Tensor(output)
         if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
             _share_version_counter(result, args)
-        if record and output.dtype.kind == "f":
+        if ctx.parents is not None and output.dtype.kind == "f":
             _record(ctx, result, args)
         return result
 
@@ -260,44 +267,47 @@ _write_clock = 0
 
 
 def _watch_saved(ctx: Node, args: tuple, result: "Tensor") -> None:
-    """Remember the clock and, for the output and every input, which storage it is (its id), its
-    version counter and the count now: whatever forward saved is one of these (or its own)."""
-    output = result.array
-    watched = [id(output if output.base is None else output.base), result._versions, result._versions[0]]
+    """Remember the clock, and the version counter and its count now of the output and of every
+    input: whatever forward saved is one of their arrays (or a new array of its own)."""
+    versions = result._versions
+    watched = [versions, versions[0]]  # flat (counter, count) pairs: no tuple per tensor
     for arg in args:
-        if isinstance(arg, Tensor):
-            array = arg.array
-            watched += (id(array if array.base is None else array.base), arg._versions, arg._versions[0])
-    ctx.watched = watched  # flat (storage id, counter, count) triples: no tuple per tensor
+        if isinstance(arg, Tensor):  # (Parameter too)
+            versions = arg._versions
+            watched.append(versions)
+            watched.append(versions[0])
+    ctx.watched = watched
     ctx.saved_at = _write_clock
 
 
-def _storage(array: Any) -> Any:
-    """The array that owns the memory ``array`` looks at: itself, or the base of a view."""
+def _storage_id(array: Any) -> int:
+    """Which memory ``array`` looks at: the id of the array that owns it (itself, or a view's base)."""
     base = array.base
-    return array if base is None else base
+    return id(array if base is None else base)
 
 
 def _check_saved(node: Node) -> None:
-    """Something was written in place since forward: was it a tensor this node saved?"""
+    """Something was written in place since forward: was it a tensor this node saved?
+
+    A version counter is ``[count, id of its storage]`` (see ``Tensor._bump_version``;
+    all the tensors that share a counter look at one storage): a saved array is
+    stale if it looks at a storage whose count moved since forward.
+    """
     watched = node.watched
-    by_storage = {watched[i]: (watched[i + 1], watched[i + 2]) for i in range(0, len(watched), 3)}
+    changed = [(watched[i], watched[i + 1]) for i in range(0, len(watched), 2) if watched[i][0] != watched[i + 1]]
     for value in node.saved_tensors:
         if isinstance(value, Tensor):  # autograd.Function saves the tensors themselves
             value = value.array
         if not backend.is_ndarray(value):
             continue
-        # the saved array is an input's or the output's array, or a view of one (x.T)
-        found = by_storage.get(id(_storage(value)))
-        if found is None:
-            continue  # a new array of forward's own (a mask, a product): nobody else can change it
-        counter, count = found
-        if counter[0] != count:
-            raise RuntimeError(
-                f"{node.name()}: one of the tensors needed for gradient computation has been modified "
-                f"by an in-place operation: a tensor of shape {tuple(value.shape)} is at version "
-                f"{counter[0]}; {node.function.__name__} saved it at version {count}. Compute a new "
-                f"tensor instead (x = x + 1, not x += 1), or make the in-place change after backward().")
+        storage = _storage_id(value)
+        for counter, count in changed:
+            if counter[1] == storage:
+                raise RuntimeError(
+                    f"{node.name()}: one of the tensors needed for gradient computation has been modified "
+                    f"by an in-place operation: a tensor of shape {tuple(value.shape)} is at version "
+                    f"{counter[0]}; {node.function.__name__} saved it at version {count}. Compute a new "
+                    f"tensor instead (x = x + 1, not x += 1), or make the in-place change after backward().")
 
 
 def _share_version_counter(view: "Tensor", args: tuple) -> None:
@@ -318,7 +328,7 @@ def _apply_with_tensors(cls: type, args: tuple) -> "Tensor":
     parents = tuple((arg.grad_fn or arg) if isinstance(arg, Tensor) and arg.requires_grad else None
                     for arg in args)
     record = _grad_enabled and any(p is not None for p in parents)
-    ctx = Node(cls, parents if record else None)
+    ctx = Node(cls, parents, tuple([p is not None for p in parents])) if record else Node(cls, None)
     with no_grad():
         output = cls.forward(ctx, *args)
     if isinstance(output, tuple):
@@ -369,7 +379,7 @@ class Tensor:
         self.array = data
         self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
-        self._versions = [0]  # in-place changes so far; a list so that views can share it
+        self._versions = [0]  # in-place changes so far (and, once written, the storage's id); views share it
         self._hooks: list | None = None  # register_hook on a leaf
         self.requires_grad = False
         if requires_grad:
@@ -393,8 +403,9 @@ class Tensor:
     def data(self, value: "Tensor") -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"tensor.data = ...: expected a Tensor, got {type(value).__name__}")
-        self.array = value.array
-        self._bump_version()
+        # self becomes another handle on value's storage (as in PyTorch): the graph recorded
+        # before still holds the old array, unchanged, so nothing needs a version bump.
+        self.array, self._versions = value.array, value._versions
 
     @property
     def grad(self) -> "Tensor | None":
@@ -424,7 +435,10 @@ class Tensor:
         """Record an in-place change of the storage (every in-place writer calls this)."""
         global _write_clock
         _write_clock += 1
-        self._versions[0] += 1
+        versions = self._versions
+        versions[0] += 1
+        if len(versions) == 1:  # the first write: note which storage this counter counts for
+            versions.append(_storage_id(self.array))
 
     @property
     def shape(self) -> Size:
@@ -692,9 +706,12 @@ def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
     that come out inf or nan (sqrt'(0), 0/0) do so without NumPy's RuntimeWarning.
     """
     first = roots[0].array
-    # (CuPy computes on its current GPU: make that the graph's GPU, as apply does in forward.)
-    with backend.quiet_floating_errors(backend.get_array_module(first)), backend.device_scope(first):
-        _backpropagate(roots, root_grads, retain_graph, capture)
+    if type(first) is backend.NUMPY_ARRAY:
+        with backend.quiet_floating_errors():  # (NumPy's; CuPy never warns)
+            _backpropagate(roots, root_grads, retain_graph, capture)
+    else:  # CuPy computes on its current GPU: make that the graph's GPU, as apply does in forward
+        with backend.device_scope(first):
+            _backpropagate(roots, root_grads, retain_graph, capture)
 
 
 def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, capture: dict | None) -> None:
