@@ -157,12 +157,16 @@ def check_float32(report: LayerCheckReport, subject: Subject, example: list) -> 
 
 
 def _where_float64_starts(output: Tensor) -> str:
-    """', first made by Mul': the earliest op in output's graph whose result is float64."""
+    """'; float64 first appears in Cast, whose result goes into Mul': the earliest float64 op in the graph."""
     if output.grad_fn is None:
         return ""
-    for node in topological_order([output.grad_fn]):
+    order = topological_order([output.grad_fn])
+    for position, node in enumerate(order):
         if node.output_dtype == FLOAT64:
-            return f", first made by {node.function.__name__} ({node.name()})"
+            consumers = [later.function.__name__ for later in order[position + 1:]
+                         if any(parent is node for parent in later.parents)]
+            return (f"; float64 first appears in {node.function.__name__}"
+                    + (f", whose result goes into {consumers[0]}" if consumers else ""))
     return ""
 
 

@@ -93,9 +93,15 @@ def float_outputs(result: Any) -> list[Tensor]:
     return [item for item in items if isinstance(item, Tensor) and item.dtype.kind == "f"]
 
 
+# A stream of its own for the output weights v. Drawn from default_rng(seed), as the inputs
+# made by from_shape are, v would equal x for an output shaped like x, and for y = x W^T
+# the weight gradient v^T x = x^T x would be symmetric: a transposed dW would go unseen.
+_WEIGHTS_KEY = (0x77656967,)  # "weig"
+
+
 def output_weights(outputs: list[Tensor], seed: int) -> list[Any]:
     """Fixed random weights v_k, one array per output: backward runs on L = sum_k <v_k, output_k>."""
-    rng = numpy.random.default_rng(seed)
+    rng = numpy.random.default_rng(numpy.random.SeedSequence(seed, spawn_key=_WEIGHTS_KEY))
     return [backend.to_device(rng.standard_normal(tuple(out.shape)).astype(out.dtype.numpy_dtype), out.device)
             for out in outputs]
 
