@@ -66,9 +66,13 @@ def check_function(fn: Callable[..., Any] | type, *example_inputs: Any, referenc
     ...         return 3 * x ** 2 * grad_out
     >>> report = check_function(Cube, tinydl.randn(4, 3), reference=lambda x: x * x * x)
     check_function(Cube, input (4, 3) float32)
-      forward ........................................ PASS  output (4, 3) float32
-      gradcheck float64 (x) .......................... PASS
-      ...
+      forward ........................................... PASS  output (4, 3) float32
+      gradcheck float64 (x) ............................. PASS
+      float32 in -> float32 out and grads ............... PASS
+      no NumPy warnings in forward/backward ............. PASS
+      same results on cuda .............................. SKIP  no GPU: CuPy is not installed
+      same values as the reference ...................... PASS  forward and backward
+    all 5 checks passed (1 skipped)
     """
     subject = Subject(fn, seed)
     example = as_example(example_inputs)
@@ -124,11 +128,16 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
 
     >>> report = check_module(tinydl.nn.Linear(3, 2), (4, 3))
     check_module(Linear(in_features=3, out_features=2, bias=True), input (4, 3) float32)
-      forward ........................................ PASS  output (4, 2) float32
-      gradcheck float64, train() (input, weight, bias) PASS
-      float32 in -> float32 out and grads ............ PASS
-      batch sizes 1 and 4, eval() .................... PASS  each sample alone = its row of the batch
-      ...
+      forward ........................................... PASS  output (4, 2) float32
+      gradcheck float64, train() (x, weight, bias) ...... PASS
+      float32 in -> float32 out and grads ............... PASS
+      batch sizes 1 and 4, eval() ....................... PASS  each sample alone = its row of the batch
+      batch sizes 1 and 4, train() ...................... PASS  each sample alone = its row of the batch
+      eval() and train() respected ...................... PASS  same output in train() and eval()
+      no NumPy warnings in forward/backward ............. PASS
+      state_dict round trip ............................. PASS  2 entries, through tinydl.save/load
+      same results on cuda .............................. SKIP  no GPU: CuPy is not installed
+    all 8 checks passed (1 skipped)
     """
     module, factory = _module_and_factory(module_or_factory)
     subject = Subject(module, seed)
