@@ -111,8 +111,9 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
     * batch sizes 1 and N: output shapes (1, ...) and (N, ...), and each sample
       alone gives its row of the batch, in eval() and in train() (skipped in
       train() for batch statistics, which ``batch_statistics=`` can state; by
-      default it is assumed when a submodule keeps a ``running_mean``, and
-      for random layers such as Dropout);
+      default it is assumed when a submodule keeps a ``running_mean`` (and in
+      eval() too when that is None: ``track_running_stats=False``), and in
+      train() for random layers such as Dropout);
     * eval() is deterministic and changes no parameter or buffer; train() and
       eval() reach every submodule. ``mode_dependent=True/False`` also demands
       that the output does (Dropout, BatchNorm) or does not differ between them;
@@ -153,9 +154,11 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
         return _finish(report, quiet)
     random_in_train, mode_dependent_output = probe[0].random_in_train, probe[0].mode_dependent
     if batch_statistics is None:
-        batch_statistics = uses_batch_statistics(module)
+        batch_statistics = uses_batch_statistics(module, training=True)
     train_batch_skip = ("batch statistics in train() (BatchNorm)" if batch_statistics
                         else "random in train() (Dropout)" if random_in_train else None)
+    eval_batch_skip = ("batch statistics in eval() too (track_running_stats=False)"
+                       if uses_batch_statistics(module, training=False) else None)
     gradcheck_modes = [True, False] if mode_dependent_output else [True]
     compare_modes = [False] if random_in_train else [False, True]
     options = gradcheck_options or {}
@@ -164,7 +167,7 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
               for training in gradcheck_modes]
     checks += [
         ("float32", lambda: check_float32(report, subject, example)),
-        ("batch", lambda: check_batches(report, subject, example, False, None)),
+        ("batch", lambda: check_batches(report, subject, example, False, eval_batch_skip)),
         ("batch", lambda: check_batches(report, subject, example, True, train_batch_skip)),
         ("modes", lambda: check_modes(report, subject, example, probe[0], mode_dependent)),
         ("warnings", lambda: check_warnings(report, subject, example)),

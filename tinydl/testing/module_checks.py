@@ -48,9 +48,17 @@ def probe_modes(subject: Subject, example: list) -> ModeProbe:
     return ModeProbe(random_in_train=not _same(first, second), mode_dependent=not _same(first, evaluating))
 
 
-def uses_batch_statistics(module: Module) -> bool:
-    """Does some submodule normalise with batch statistics in train() (it keeps a running mean)?"""
-    return any(hasattr(m, "running_mean") or "BatchNorm" in type(m).__name__ for m in module.modules())
+def uses_batch_statistics(module: Module, training: bool = True) -> bool:
+    """Does some submodule normalise with the batch's statistics in this mode?
+
+    BatchNorm-like layers (a ``running_mean`` attribute, or BatchNorm in the class
+    name) do in train(); in eval() only those that keep no running statistics
+    (``track_running_stats=False``: running_mean is None).
+    """
+    normalizers = [m for m in module.modules() if hasattr(m, "running_mean") or "BatchNorm" in type(m).__name__]
+    if training:
+        return bool(normalizers)
+    return any(getattr(m, "running_mean", None) is None for m in normalizers)
 
 
 def check_batches(report: LayerCheckReport, subject: Subject, example: list, training: bool,
