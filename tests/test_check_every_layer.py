@@ -89,7 +89,8 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("factory, example", [pytest.param(*case, id=name) for name, case in VARIANTS.items()])
+@pytest.mark.parametrize("factory, example",
+                         [pytest.param(*case, id=name) for name, case in VARIANTS.items()])
 def test_variants(factory: Callable[[], nn.Module], example: Any) -> None:
     assert check_module(factory, example, quiet=True)
 
@@ -128,7 +129,8 @@ def test_check_module_passes_on_every_layer(factory: Callable[[], nn.Module], ex
 
 
 @pytest.mark.parametrize("factory, example", [_case(name, UNREDUCED) for name in sorted(UNREDUCED)])
-def test_unreduced_losses_are_checked_sample_by_sample(factory: Callable[[], nn.Module], example: Any) -> None:
+def test_unreduced_losses_are_checked_sample_by_sample(factory: Callable[[], nn.Module],
+                                                       example: Any) -> None:
     report = check_module(factory, example, quiet=True, skip=["cuda", "state_dict"])
     assert [result.status for result in report["batch"]] == ["PASS", "PASS"]
 

@@ -44,8 +44,8 @@ def test_assert_close_names_the_worst_element_and_its_values() -> None:
     message = str(caught.value)
     assert message.startswith("Tensor-likes are not close!")
     assert "Mismatched elements: 2 / 4 (50.0%)" in message
-    assert "Greatest absolute difference: 1.0 at index (1, 1), actual 4.0 vs expected 5.0 (up to 1e-05 allowed)" \
-        in message
+    assert ("Greatest absolute difference: 1.0 at index (1, 1), actual 4.0 vs expected 5.0 "
+            "(up to 1e-05 allowed)") in message
     assert "Greatest relative difference: 0.2 at index (1, 1), actual 4.0 vs expected 5.0 (up to 1.3e-06 " \
         "allowed)" in message
 
@@ -70,7 +70,8 @@ def test_assert_close_shape_and_dtype_mismatches() -> None:
     with pytest.raises(AssertionError, match=r"attribute 'shape' do not match: tinydl.Size\(\[2, 3\]\) != "
                                              r"tinydl.Size\(\[3, 2\]\)"):
         assert_close(tinydl.zeros(2, 3), tinydl.zeros(3, 2))
-    with pytest.raises(AssertionError, match="attribute 'dtype' do not match: tinydl.float32 != tinydl.float64"):
+    with pytest.raises(AssertionError,
+                       match="attribute 'dtype' do not match: tinydl.float32 != tinydl.float64"):
         assert_close(tinydl.zeros(2), np.zeros(2))
     assert_close(tinydl.zeros(2), np.zeros(2), check_dtype=False)
     # With different dtypes, the looser tolerance (float32's) applies.
@@ -221,8 +222,8 @@ def test_a_correct_module_passes_every_check() -> None:
     report = check_module(MyLinear(), (4, 3), quiet=True)
     assert [r.status for r in report["gradcheck"]] == ["PASS"]
     assert "gradcheck float64, train() (x, weight, bias)" == report["gradcheck"][0].name
-    assert {r.key for r in report if r.status == "PASS"} >= {"forward", "gradcheck", "float32", "batch", "modes",
-                                                              "warnings", "state_dict"}
+    passed = {r.key for r in report if r.status == "PASS"}
+    assert passed >= {"forward", "gradcheck", "float32", "batch", "modes", "warnings", "state_dict"}
 
 
 def test_transposed_weight_gradient_is_diagnosed() -> None:
@@ -257,7 +258,8 @@ class LeaksFloat64(nn.Module):
 
 
 def test_a_forward_that_leaks_float64_fails_the_float32_check() -> None:
-    report = failing_report(check_module, LeaksFloat64(), (4, 3), skip=["cuda"])  # (a CPU array fails there too)
+    # (skip cuda: the CPU array fails there too)
+    report = failing_report(check_module, LeaksFloat64(), (4, 3), skip=["cuda"])
     assert failures(report) == ["float32"]
     details = report["float32"][0].details
     assert "output 0 is float64; float64 first appears in Cast, whose result goes into Mul" in details
@@ -369,8 +371,8 @@ def test_numpy_warnings_escaping_forward_fail() -> None:
 def test_reference_compares_forward_and_gradients() -> None:
     report = check_module(MyLinear(), (4, 3), reference=nn.Linear(3, 3), quiet=True)
     assert report["reference"][0].note == "forward and backward"
-    report = failing_report(check_module, MyLinear(TransposedWeightGradient), (4, 3), reference=nn.Linear(3, 3),
-                            skip=["gradcheck"])
+    report = failing_report(check_module, MyLinear(TransposedWeightGradient), (4, 3),
+                            reference=nn.Linear(3, 3), skip=["gradcheck"])
     assert failures(report) == ["reference"]
     assert "the gradient of weight differs" in report["reference"][0].details
     report = failing_report(check_function, Square, tinydl.randn(3), reference=lambda x: x * x * x)
@@ -378,7 +380,8 @@ def test_reference_compares_forward_and_gradients() -> None:
 
 
 def test_a_reference_returning_arrays_compares_values_only() -> None:
-    report = check_function(Square, tinydl.randn(3), reference=lambda x: np.square(x.detach().numpy()), quiet=True)
+    report = check_function(Square, tinydl.randn(3), reference=lambda x: np.square(x.detach().numpy()),
+                            quiet=True)
     assert report["reference"][0].note == "forward only (the reference returned arrays)"
 
 

@@ -25,5 +25,5 @@ from .comparison import assert_close, default_tolerances
 from .layer_check import check_function, check_module
 from .report import CheckResult, LayerCheckError, LayerCheckReport
 
-__all__ = ["CheckResult", "LayerCheckError", "LayerCheckReport", "assert_close", "check_function", "check_module",
-           "default_tolerances"]
+__all__ = ["CheckResult", "LayerCheckError", "LayerCheckReport", "assert_close", "check_function",
+           "check_module", "default_tolerances"]

@@ -37,7 +37,7 @@ class Subject:
         self.is_module = isinstance(target, Module)
 
     def instance(self, dtype: Any = None, device: str = "cpu", training: bool = True) -> Callable:
-        """The function itself, or a deep copy of the module in ``dtype``, on ``device``, in train/eval mode."""
+        """The function itself, or a deep copy of the module in ``dtype``, on ``device``, in that mode."""
         if not self.is_module:
             return self.target
         module = copy.deepcopy(self.target)
@@ -121,7 +121,8 @@ def check_gradients(report: LayerCheckReport, subject: Subject, example: list, t
             return
     vacuous = [str(w.message) for w in caught if issubclass(w.category, GradcheckWarning)]
     if vacuous:
-        report.add("gradcheck", name, PASS, "but proves little: a numerical gradient is ~0", "\n".join(vacuous))
+        report.add("gradcheck", name, PASS, "but proves little: a numerical gradient is ~0",
+                   "\n".join(vacuous))
     else:
         report.add("gradcheck", name, PASS)
 
@@ -198,7 +199,8 @@ def check_warnings(report: LayerCheckReport, subject: Subject, example: list) ->
 def _compare_runs(subject: Subject, reference: tuple, candidate: tuple, what: str) -> str | None:
     """None if two (outputs, grads) results agree, else the first difference, described."""
     (outputs, grads), (expected_outputs, expected_grads) = candidate, reference
-    pairs = [(f"output {i}", out, expected) for i, (out, expected) in enumerate(zip(outputs, expected_outputs))]
+    pairs = [(f"output {i}", out, expected)
+             for i, (out, expected) in enumerate(zip(outputs, expected_outputs))]
     if len(outputs) != len(expected_outputs):
         return f"{what}: {len(outputs)} outputs, expected {len(expected_outputs)}"
     pairs += [(f"the gradient of {name}", grads.get(name), grad) for name, grad in expected_grads.items()
@@ -226,7 +228,8 @@ def check_cuda(report: LayerCheckReport, subject: Subject, example: list, modes:
     problems = []
     try:
         for training in modes:
-            on_cpu = subject.gradients(subject.instance(FLOAT64, "cpu", bool(training)), prepare(example, FLOAT64))
+            on_cpu = subject.gradients(subject.instance(FLOAT64, "cpu", bool(training)),
+                                       prepare(example, FLOAT64))
             on_gpu = subject.gradients(subject.instance(FLOAT64, "cuda", bool(training)),
                                        prepare(example, FLOAT64, "cuda"))
             mode = "" if training is None else (" in train()" if training else " in eval()")

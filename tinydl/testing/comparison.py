@@ -167,8 +167,8 @@ def _compare_tensor_likes(actual: Any, expected: Any, path: str, rtol: float | N
                         f"{Size(expected_array.shape)!r}.", path)
     actual_device, expected_device = backend.device_of(actual_array), backend.device_of(expected_array)
     if check_device and actual_device != expected_device:
-        raise _Mismatch(f"The values for attribute 'device' do not match: {actual_device} != {expected_device}.",
-                        path)
+        raise _Mismatch(f"The values for attribute 'device' do not match: {actual_device} != "
+                        f"{expected_device}.", path)
     if check_dtype and actual_array.dtype != expected_array.dtype:
         raise _Mismatch(f"The values for attribute 'dtype' do not match: tinydl.{actual_array.dtype} != "
                         f"tinydl.{expected_array.dtype}.", path)

@@ -37,9 +37,9 @@ CHECK_NAMES = {
 }
 
 
-def check_function(fn: Callable[..., Any] | type, *example_inputs: Any, reference: Callable[..., Any] | None = None,
-                   strict: bool = True, seed: int = 0, quiet: bool = False, skip: Iterable[str] = (),
-                   gradcheck_options: dict | None = None) -> LayerCheckReport:
+def check_function(fn: Callable[..., Any] | type, *example_inputs: Any,
+                   reference: Callable[..., Any] | None = None, strict: bool = True, seed: int = 0,
+                   quiet: bool = False, skip: Iterable[str] = (), gradcheck_options: dict | None = None) -> LayerCheckReport:
     """Check a differentiable function (or a ``Function`` subclass) on example inputs; print a report.
 
     Checks: forward runs; ``gradcheck`` in float64 with ``strict`` mode (the
@@ -78,7 +78,8 @@ def check_function(fn: Callable[..., Any] | type, *example_inputs: Any, referenc
     example = as_example(example_inputs)
     report = LayerCheckReport(f"check_function({_title(fn)}, {describe(example)})")
     checks = [
-        ("gradcheck", lambda: check_gradients(report, subject, example, None, strict, gradcheck_options or {})),
+        ("gradcheck", lambda: check_gradients(report, subject, example, None, strict,
+                                              gradcheck_options or {})),
         ("float32", lambda: check_float32(report, subject, example)),
         ("warnings", lambda: check_warnings(report, subject, example)),
         ("cuda", lambda: check_cuda(report, subject, example, [None])),
@@ -150,7 +151,8 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
         probe.append(probe_modes(subject, example))
 
     if not _forward(report, subject, example, probe_first):
-        _skip_all(report, [(key, None) for key in CHECK_NAMES if key != "reference" or reference], "forward failed")
+        planned = [(key, None) for key in CHECK_NAMES if key != "reference" or reference is not None]
+        _skip_all(report, planned, "forward failed")
         return _finish(report, quiet)
     random_in_train, mode_dependent_output = probe[0].random_in_train, probe[0].mode_dependent
     if batch_statistics is None:
@@ -162,8 +164,8 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
     gradcheck_modes = [True, False] if mode_dependent_output else [True]
     compare_modes = [False] if random_in_train else [False, True]
     options = gradcheck_options or {}
-    checks = [("gradcheck", lambda training=training: check_gradients(report, subject, example, training, strict,
-                                                                       options))
+    checks = [("gradcheck", lambda training=training: check_gradients(report, subject, example, training,
+                                                                       strict, options))
               for training in gradcheck_modes]
     checks += [
         ("float32", lambda: check_float32(report, subject, example)),
@@ -175,7 +177,8 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
         ("cuda", lambda: check_cuda(report, subject, example, compare_modes)),
     ]
     if reference is not None:
-        checks.append(("reference", lambda: check_reference(report, subject, example, reference, compare_modes)))
+        checks.append(("reference",
+                       lambda: check_reference(report, subject, example, reference, compare_modes)))
     _run(report, checks, set(skip))
     return _finish(report, quiet)
 
@@ -193,10 +196,10 @@ def _module_and_factory(module_or_factory: Any) -> tuple[Module, Callable[[], Mo
 
 
 def _module_example(spec: Any, seed: int) -> list:
-    """A shape (4, 3) -> one float32 standard normal input; a Tensor/array -> one input; a tuple -> several."""
+    """A shape (4, 3) -> one float32 standard normal input; a Tensor/array -> one; a tuple -> several."""
     if isinstance(spec, Tensor) or backend.is_ndarray(spec):
         return as_example([spec])
-    if isinstance(spec, Sequence) and all(isinstance(size, int) and not isinstance(size, bool) for size in spec):
+    if isinstance(spec, Sequence) and all(type(size) is int for size in spec):  # (True is no size)
         return from_shape(spec, seed)
     if isinstance(spec, (tuple, list)):
         return as_example(spec)

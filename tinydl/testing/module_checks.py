@@ -20,7 +20,8 @@ from .comparison import assert_close
 from .inputs import batch_size, prepare, take_rows
 from .report import FAIL, PASS, SKIP, LayerCheckReport
 
-__all__ = ["ModeProbe", "check_batches", "check_modes", "check_state_dict", "probe_modes", "uses_batch_statistics"]
+__all__ = ["ModeProbe", "check_batches", "check_modes", "check_state_dict", "probe_modes",
+           "uses_batch_statistics"]
 
 
 class ModeProbe:
@@ -55,7 +56,8 @@ def uses_batch_statistics(module: Module, training: bool = True) -> bool:
     name) do in train(); in eval() only those that keep no running statistics
     (``track_running_stats=False``: running_mean is None).
     """
-    normalizers = [m for m in module.modules() if hasattr(m, "running_mean") or "BatchNorm" in type(m).__name__]
+    normalizers = [m for m in module.modules()
+                   if hasattr(m, "running_mean") or "BatchNorm" in type(m).__name__]
     if training:
         return bool(normalizers)
     return any(getattr(m, "running_mean", None) is None for m in normalizers)
@@ -95,7 +97,8 @@ def check_batches(report: LayerCheckReport, subject: Subject, example: list, tra
             return
         if batched_shape[:1] != (size,) or single_shape != (1,) + batched_shape[1:]:
             report.add("batch", name, FAIL, "only dimension 0 may change with the batch size",
-                       f"output {index}: shape {single_shape} at batch size 1, {batched_shape} at batch size {size}")
+                       f"output {index}: shape {single_shape} at batch size 1, {batched_shape} at batch "
+                       f"size {size}")
             return
         for sample in range(size):
             try:
@@ -104,7 +107,8 @@ def check_batches(report: LayerCheckReport, subject: Subject, example: list, tra
                 hint = ("the layer mixes the samples of a batch" + (
                         "; if it uses batch statistics in train() like BatchNorm, pass batch_statistics=True"
                         if training else ""))
-                report.add("batch", name, FAIL, f"sample {sample} alone differs from row {sample} of the batch",
+                report.add("batch", name, FAIL,
+                           f"sample {sample} alone differs from row {sample} of the batch",
                            f"output {index}: {hint}\n{error}")
                 return
     report.add("batch", name, PASS, "each sample alone = its row of the batch")
@@ -125,7 +129,8 @@ def check_modes(report: LayerCheckReport, subject: Subject, example: list, probe
     if not _same(first, second):
         problems.append("two eval() calls on the same input give different outputs: forward is random in "
                         "eval() mode. Does it ignore self.training (dropout that always drops)?")
-    changed = [key for key, value in module.state_dict().items() if not numpy.array_equal(value.array, before[key])]
+    changed = [key for key, value in module.state_dict().items()
+               if not numpy.array_equal(value.array, before[key])]
     if changed:
         problems.append(f"an eval() forward changed {', '.join(changed)}: running statistics may only "
                         "change in train()")
@@ -134,9 +139,11 @@ def check_modes(report: LayerCheckReport, subject: Subject, example: list, probe
                  for path, m in module.named_modules() if not m.training]
     if mode_dependent is not None and mode_dependent != probe.mode_dependent:
         problems.append(f"mode_dependent={mode_dependent} was given, but the output "
-                        f"{'differs' if probe.mode_dependent else 'does not differ'} between train() and eval()")
+                        f"{'differs' if probe.mode_dependent else 'does not differ'} between train() and "
+                        "eval()")
     note = ("output differs between train() and eval()" if probe.mode_dependent
-            else "same output in train() and eval()") + ("; random in train()" if probe.random_in_train else "")
+            else "same output in train() and eval()")
+    note += "; random in train()" if probe.random_in_train else ""
     report.add("modes", name, FAIL if problems else PASS, note, "\n".join(problems))
 
 
@@ -172,7 +179,8 @@ def check_state_dict(report: LayerCheckReport, subject: Subject, example: list,
                    _missing_state(used) + str(error))
         return
     count = len(used.state_dict())
-    report.add("state_dict", name, PASS, f"{count} entr{'y' if count == 1 else 'ies'}, through tinydl.save/load")
+    report.add("state_dict", name, PASS,
+               f"{count} entr{'y' if count == 1 else 'ies'}, through tinydl.save/load")
 
 
 def _scramble(module: Module) -> None:
@@ -195,6 +203,7 @@ def _missing_state(module: Module) -> str:
                 lines.append(f"{where}{attribute} is a Tensor attribute, not in state_dict: "
                              f"self.register_buffer({attribute!r}, tensor) makes it state")
         for attribute in sorted(m._non_persistent_buffers_set):
-            lines.append(f"{where}{attribute} is a buffer registered with persistent=False, so not in state_dict")
+            lines.append(f"{where}{attribute} is a buffer registered with persistent=False, so not in "
+                         "state_dict")
     return "".join(line + "\n" for line in lines)
 

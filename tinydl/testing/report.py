@@ -21,7 +21,7 @@ _NAME_WIDTH = 50  # the dots end here, so the statuses line up
 
 @dataclass
 class CheckResult:
-    """One check: its ``name``, ``status`` (PASS, FAIL or SKIP), a short ``note`` and the failure's ``details``."""
+    """One check: its ``name``, ``status`` (PASS, FAIL or SKIP), a short ``note``, a failure's ``details``."""
 
     key: str      # a short identifier for the kind of check: "gradcheck", "batch", "cuda", ...
     name: str     # what the report prints: "gradcheck float64, train() (x, weight, bias)"
