@@ -39,7 +39,8 @@ CHECK_NAMES = {
 
 def check_function(fn: Callable[..., Any] | type, *example_inputs: Any,
                    reference: Callable[..., Any] | None = None, strict: bool = True, seed: int = 0,
-                   quiet: bool = False, skip: Iterable[str] = (), gradcheck_options: dict | None = None) -> LayerCheckReport:
+                   quiet: bool = False, skip: Iterable[str] = (),
+                   gradcheck_options: dict | None = None) -> LayerCheckReport:
     """Check a differentiable function (or a ``Function`` subclass) on example inputs; print a report.
 
     Checks: forward runs; ``gradcheck`` in float64 with ``strict`` mode (the
@@ -74,6 +75,7 @@ def check_function(fn: Callable[..., Any] | type, *example_inputs: Any,
       same values as the reference ...................... PASS  forward and backward
     all 5 checks passed (1 skipped)
     """
+    skip = _checked_skip(skip)
     subject = Subject(fn, seed)
     example = as_example(example_inputs)
     report = LayerCheckReport(f"check_function({_title(fn)}, {describe(example)})")
@@ -86,8 +88,8 @@ def check_function(fn: Callable[..., Any] | type, *example_inputs: Any,
     ]
     if reference is not None:
         checks.append(("reference", lambda: check_reference(report, subject, example, reference, [None])))
-    if _forward(report, subject, example, lambda: None):
-        _run(report, checks, set(skip))
+    if _forward(report, subject, example, lambda: True):
+        _run(report, checks, skip)
     else:
         _skip_all(report, checks, "forward failed")
     return _finish(report, quiet)
@@ -141,20 +143,17 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
       same results on cuda .............................. SKIP  no GPU: CuPy is not installed
     all 8 checks passed (1 skipped)
     """
+    skip = _checked_skip(skip)
     module, factory = _module_and_factory(module_or_factory)
     subject = Subject(module, seed)
     example = _module_example(input_shape_or_example, seed)
     report = LayerCheckReport(f"check_module({_title(module)}, {describe(example)})")
-    probe = []
-
-    def probe_first() -> None:
-        probe.append(probe_modes(subject, example))
-
-    if not _forward(report, subject, example, probe_first):
+    probe = _forward(report, subject, example, lambda: probe_modes(subject, example))
+    if probe is None:
         planned = [(key, None) for key in CHECK_NAMES if key != "reference" or reference is not None]
         _skip_all(report, planned, "forward failed")
         return _finish(report, quiet)
-    random_in_train, mode_dependent_output = probe[0].random_in_train, probe[0].mode_dependent
+    random_in_train, mode_dependent_output = probe.random_in_train, probe.mode_dependent
     if batch_statistics is None:
         batch_statistics = uses_batch_statistics(module, training=True)
     train_batch_skip = ("batch statistics in train() (BatchNorm)" if batch_statistics
@@ -171,7 +170,7 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
         ("float32", lambda: check_float32(report, subject, example)),
         ("batch", lambda: check_batches(report, subject, example, False, eval_batch_skip)),
         ("batch", lambda: check_batches(report, subject, example, True, train_batch_skip)),
-        ("modes", lambda: check_modes(report, subject, example, probe[0], mode_dependent)),
+        ("modes", lambda: check_modes(report, subject, example, probe, mode_dependent)),
         ("warnings", lambda: check_warnings(report, subject, example)),
         ("state_dict", lambda: check_state_dict(report, subject, example, factory)),
         ("cuda", lambda: check_cuda(report, subject, example, compare_modes)),
@@ -179,8 +178,16 @@ def check_module(module_or_factory: Module | Callable[[], Module], input_shape_o
     if reference is not None:
         checks.append(("reference",
                        lambda: check_reference(report, subject, example, reference, compare_modes)))
-    _run(report, checks, set(skip))
+    _run(report, checks, skip)
     return _finish(report, quiet)
+
+
+def _checked_skip(skip: Iterable[str]) -> set[str]:
+    skip = {skip} if isinstance(skip, str) else set(skip)
+    unknown = skip - set(CHECK_NAMES)
+    if unknown:
+        raise ValueError(f"skip: unknown check(s) {sorted(unknown)}; the checks are {sorted(CHECK_NAMES)}")
+    return skip
 
 
 def _module_and_factory(module_or_factory: Any) -> tuple[Module, Callable[[], Module] | None]:
@@ -218,28 +225,29 @@ def _title(target: Any) -> str:
     return getattr(target, "__name__", type(target).__name__)
 
 
-def _forward(report: LayerCheckReport, subject: Subject, example: list, also: Callable[[], None]) -> bool:
-    """The first check: forward runs on float32 copies of the example inputs (and ``also`` runs)."""
+def _forward(report: LayerCheckReport, subject: Subject, example: list, then: Callable[[], Any]) -> Any:
+    """The first check: forward runs on float32 copies of the example inputs.
+
+    Returns what ``then()`` returns (run after forward, its errors reported as
+    forward's), or None if forward failed.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # the warnings check reports them
             outputs = subject.run(subject.instance(FLOAT32), prepare(example, FLOAT32, requires_grad=False))
-            also()
+            result = then()
     except Exception as error:
         report.add("forward", "forward", FAIL, "forward raised an error", error_text(error))
-        return False
+        return None
     if not outputs:
         report.add("forward", "forward", FAIL, "forward returned no floating-point Tensor")
-        return False
+        return None
     shapes = ", ".join(f"{tuple(out.shape)} {out.dtype.numpy_dtype.name}" for out in outputs)
     report.add("forward", "forward", PASS, f"output{'s' if len(outputs) > 1 else ''} {shapes}")
-    return True
+    return result
 
 
 def _run(report: LayerCheckReport, checks: list, skip: set) -> None:
-    unknown = skip - set(CHECK_NAMES)
-    if unknown:
-        raise ValueError(f"skip: unknown check(s) {sorted(unknown)}; the checks are {sorted(CHECK_NAMES)}")
     skipped = set()
     for key, check in checks:
         if key not in skip:
