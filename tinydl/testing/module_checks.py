@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy
 
@@ -24,11 +24,11 @@ __all__ = ["ModeProbe", "check_batches", "check_modes", "check_state_dict", "pro
            "uses_batch_statistics"]
 
 
-class ModeProbe:
+class ModeProbe(NamedTuple):
     """What two quick runs per mode tell: is the module random in train(), does eval() change its output?"""
 
-    def __init__(self, random_in_train: bool, mode_dependent: bool) -> None:
-        self.random_in_train, self.mode_dependent = random_in_train, mode_dependent
+    random_in_train: bool
+    mode_dependent: bool
 
 
 def _outputs(subject: Subject, instance: Callable, example: list, seed_offset: int = 0) -> list[Tensor]:
