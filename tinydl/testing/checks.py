@@ -11,8 +11,7 @@ import copy
 import warnings
 from typing import Any, Callable
 
-import numpy
-
+import tinydl.backend as backend
 import tinydl.cuda as cuda
 from ..engine import Function, Tensor, no_grad, topological_order
 from ..gradcheck import GradcheckError, GradcheckWarning, gradcheck, input_names
@@ -24,7 +23,7 @@ from .report import FAIL, PASS, SKIP, LayerCheckReport
 
 __all__ = ["Subject", "check_cuda", "check_float32", "check_gradients", "check_reference", "check_warnings"]
 
-FLOAT32, FLOAT64 = numpy.dtype("float32"), numpy.dtype("float64")
+FLOAT32, FLOAT64 = backend.as_numpy_dtype("float32"), backend.as_numpy_dtype("float64")
 
 
 class Subject:
@@ -144,7 +143,7 @@ def check_float32(report: LayerCheckReport, subject: Subject, example: list) -> 
         # your Functions' backward directly, on this graph, to see what they return.
         nodes = topological_order([out.grad_fn for out in outputs if out.grad_fn is not None])
         try:
-            check_node_gradients(nodes, numpy.random.default_rng(subject.seed), exact=True,
+            check_node_gradients(nodes, backend.Generator().manual_seed(subject.seed).numpy, exact=True,
                                  chosen=_your_function)
         except GradcheckError as error:
             if "gradient of dtype" in str(error):  # (a wrong shape is the gradcheck line's to report)
@@ -179,7 +178,8 @@ def _where_float64_starts(output: Tensor) -> str:
 def check_warnings(report: LayerCheckReport, subject: Subject, example: list) -> None:
     """No NumPy RuntimeWarning (overflow, divide by zero, invalid value) escapes forward or backward."""
     name = "no NumPy warnings in forward/backward"
-    with warnings.catch_warnings(record=True) as caught, numpy.errstate(all="warn"):
+    host = backend.module_for_device("cpu")  # NumPy, whose floating-point errors warn
+    with warnings.catch_warnings(record=True) as caught, host.errstate(all="warn"):
         warnings.simplefilter("always")
         try:
             for dtype in (FLOAT32, FLOAT64):
@@ -295,7 +295,7 @@ def _reference_gradients(subject: Subject, reference: Callable, inputs: list) ->
         result = reference(*inputs)
     items = list(result) if isinstance(result, (tuple, list)) else [result]
     if not all(isinstance(item, Tensor) for item in items):  # arrays or numbers: no graph to differentiate
-        return float_outputs([Tensor(numpy.asarray(item.array if isinstance(item, Tensor) else item))
+        return float_outputs([item if isinstance(item, Tensor) else Tensor(backend.host_array(item))
                               for item in items]), None
     outputs = float_outputs(items)
     backward_with_weights(outputs, subject.seed)

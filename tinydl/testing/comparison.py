@@ -24,21 +24,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable
 
-import numpy
-
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Tensor
 from ..size import Size
 
 __all__ = ["assert_close", "default_tolerances"]
 
-# (rtol, atol) per dtype: torch.testing's table.
+# (rtol, atol) per dtype name: torch.testing's table.
 _TOLERANCES = {
-    numpy.dtype("float16"): (1e-3, 1e-5),
-    numpy.dtype("float32"): (1.3e-6, 1e-5),
-    numpy.dtype("float64"): (1e-7, 1e-7),
-    numpy.dtype("complex64"): (1.3e-6, 1e-5),
-    numpy.dtype("complex128"): (1e-7, 1e-7),
+    "float16": (1e-3, 1e-5),
+    "float32": (1.3e-6, 1e-5),
+    "float64": (1e-7, 1e-7),
+    "complex64": (1.3e-6, 1e-5),
+    "complex128": (1e-7, 1e-7),
 }
 
 
@@ -48,7 +47,7 @@ def default_tolerances(*dtypes: Any) -> tuple[float, float]:
     >>> default_tolerances(tinydl.float32)
     (1.3e-06, 1e-05)
     """
-    pairs = [_TOLERANCES.get(backend.as_numpy_dtype(dtype), (0.0, 0.0)) for dtype in dtypes]
+    pairs = [_TOLERANCES.get(backend.as_numpy_dtype(dtype).name, (0.0, 0.0)) for dtype in dtypes]
     return max(rtol for rtol, _ in pairs), max(atol for _, atol in pairs)
 
 
@@ -104,7 +103,7 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None, atol:
 
 
 def _is_tensor_like(value: Any) -> bool:
-    return isinstance(value, (Tensor, numpy.generic)) or backend.is_ndarray(value)
+    return isinstance(value, Tensor) or backend.is_numpy_scalar(value) or backend.is_ndarray(value)
 
 
 def _compare(actual: Any, expected: Any, path: str, rtol: float | None, atol: float | None,
@@ -131,7 +130,7 @@ def _compare(actual: Any, expected: Any, path: str, rtol: float | None, atol: fl
     elif _is_number(actual) and _is_number(expected):
         if check_dtype and type(actual) is not type(expected):
             raise _Mismatch(f"The (d)types do not match: {type(actual)} != {type(expected)}.", path)
-        _compare_arrays(numpy.asarray(actual), numpy.asarray(expected), path, *options)
+        _compare_arrays(backend.host_array(actual), backend.host_array(expected), path, *options)
     elif _is_tensor_like(actual) and _is_tensor_like(expected):
         _compare_tensor_likes(actual, expected, path, *options)
     else:
@@ -176,34 +175,36 @@ def _compare_tensor_likes(actual: Any, expected: Any, path: str, rtol: float | N
                     rtol, atol, equal_nan)
 
 
-def _array(value: Any) -> Any:
+def _array(value: Any) -> Array:
     """The ndarray (NumPy or CuPy) holding a tensor-like's values."""
     if isinstance(value, Tensor):
         return value.array
-    return numpy.asarray(value) if isinstance(value, numpy.generic) else value
+    return backend.host_array(value) if backend.is_numpy_scalar(value) else value
 
 
-def _compare_arrays(actual: numpy.ndarray, expected: numpy.ndarray, path: str, rtol: float | None,
-                    atol: float | None, equal_nan: bool, *unused: Any) -> None:
-    """Element-wise |actual - expected| <= atol + rtol |expected|; on failure, describe the worst element."""
+def _compare_arrays(actual: Array, expected: Array, path: str, rtol: float | None, atol: float | None,
+                    equal_nan: bool, *unused: Any) -> None:
+    """Element-wise |actual - expected| <= atol + rtol |expected| of two host arrays; on failure,
+    describe the worst element."""
     if rtol is None:
         rtol, atol = default_tolerances(actual.dtype, expected.dtype)
+    xp = backend.get_array_module(actual)  # NumPy: both arrays are on the host by now
     # Differences in float64 (complex128 for complex values): exact for float32 inputs, and no
     # wrap-around for unsigned integers.
-    wide = numpy.complex128 if "c" in (actual.dtype.kind, expected.dtype.kind) else numpy.float64
+    wide = "complex128" if "c" in (actual.dtype.kind, expected.dtype.kind) else "float64"
     a, e = actual.astype(wide), expected.astype(wide)
-    with numpy.errstate(invalid="ignore", divide="ignore", over="ignore"):
+    with xp.errstate(invalid="ignore", divide="ignore", over="ignore"):
         equal = a == e  # also matches equal infinities, whose difference would be nan
         if equal_nan:
-            equal |= numpy.isnan(a) & numpy.isnan(e)
-        difference = numpy.where(equal, 0.0, numpy.abs(a - e))
+            equal |= xp.isnan(a) & xp.isnan(e)
+        difference = xp.where(equal, 0.0, xp.abs(a - e))
         # An infinity is close only to itself (inf <= atol + rtol * inf would hold for any value).
-        close = equal | (numpy.isfinite(a) & numpy.isfinite(e) & (difference <= atol + rtol * numpy.abs(e)))
+        close = equal | (xp.isfinite(a) & xp.isfinite(e) & (difference <= atol + rtol * xp.abs(e)))
         if close.all():
             return
-        relative = numpy.where(difference == 0, 0.0, difference / numpy.abs(e))
+        relative = xp.where(difference == 0, 0.0, difference / xp.abs(e))
     if actual.dtype.kind in "biu" and expected.dtype.kind in "biu":
-        difference = difference.astype(numpy.int64)  # integers differ by integers: print 1, not 1.0
+        difference = difference.astype("int64")  # integers differ by integers: print 1, not 1.0
     verdict = "equal" if rtol == 0 and atol == 0 else "close"
     if actual.ndim == 0:
         raise _Mismatch(f"Scalars are not {verdict}!\n\n"
@@ -214,18 +215,18 @@ def _compare_arrays(actual: numpy.ndarray, expected: numpy.ndarray, path: str, r
     lines = [f"Tensor-likes are not {verdict}!", "",
              f"Mismatched elements: {mismatched} / {close.size} ({100 * mismatched / close.size:.1f}%)"]
     for kind, values, tolerance in (("absolute", difference, atol), ("relative", relative, rtol)):
-        index = _worst(values)
+        index = _worst(values, xp)
         lines.append(f"Greatest {kind} difference: {_number(values[index])} at index {index}, actual "
                      f"{_number(actual[index])} vs expected {_number(expected[index])}"
                      f"{_allowed(tolerance, verdict)}")
     raise _Mismatch("\n".join(lines), path)
 
 
-def _worst(values: numpy.ndarray) -> tuple:
+def _worst(values: Array, xp: Any) -> tuple:
     """The index of the greatest value, a NaN counting as greater than everything (as in PyTorch)."""
-    nans = numpy.isnan(values)
-    flat = int(numpy.argmax(nans)) if nans.any() else int(numpy.argmax(values))
-    return tuple(int(k) for k in numpy.unravel_index(flat, values.shape))
+    nans = xp.isnan(values)
+    flat = int(xp.argmax(nans)) if nans.any() else int(xp.argmax(values))
+    return tuple(int(k) for k in xp.unravel_index(flat, values.shape))
 
 
 def _allowed(tolerance: float, verdict: str) -> str:
@@ -234,4 +235,4 @@ def _allowed(tolerance: float, verdict: str) -> str:
 
 def _number(value: Any) -> Any:
     """A NumPy scalar as the Python number it holds, so that it prints as ``2.5``, not ``np.float32(2.5)``."""
-    return value.item() if isinstance(value, numpy.generic) else value
+    return value.item() if backend.is_numpy_scalar(value) else value

@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator, Sequence
 
-import numpy
-
 import tinydl.backend as backend
 from ..engine import Tensor
 
@@ -36,8 +34,8 @@ def as_example(values: Sequence[Any]) -> list:
 
 def from_shape(shape: Sequence[int], seed: int) -> list:
     """One float32 input of ``shape`` with standard normal values (from a generator of its own)."""
-    rng = numpy.random.default_rng(seed)
-    return [Tensor(rng.standard_normal(tuple(shape)).astype(numpy.float32))]
+    host, generator = backend.module_for_device("cpu"), backend.Generator().manual_seed(seed)
+    return [Tensor(backend.standard_normal(host, tuple(shape), "float32", generator))]
 
 
 def is_float(value: Any) -> bool:
@@ -93,17 +91,17 @@ def float_outputs(result: Any) -> list[Tensor]:
     return [item for item in items if isinstance(item, Tensor) and item.dtype.kind == "f"]
 
 
-# A stream of its own for the output weights v. Drawn from default_rng(seed), as the inputs
-# made by from_shape are, v would equal x for an output shaped like x, and for y = x W^T
-# the weight gradient v^T x = x^T x would be symmetric: a transposed dW would go unseen.
-_WEIGHTS_KEY = (0x77656967,)  # "weig"
+# A stream of its own for the output weights v. Drawn from the seed of the inputs that
+# from_shape makes, v would equal x for an output shaped like x, and for y = x W^T the
+# weight gradient v^T x = x^T x would be symmetric: a transposed dW would go unseen.
+_WEIGHTS_SEED_OFFSET = 0x77656967  # "weig"
 
 
 def output_weights(outputs: list[Tensor], seed: int) -> list[Any]:
     """Fixed random weights v_k, one array per output: backward runs on L = sum_k <v_k, output_k>."""
-    rng = numpy.random.default_rng(numpy.random.SeedSequence(seed, spawn_key=_WEIGHTS_KEY))
-    return [backend.to_device(rng.standard_normal(tuple(out.shape)).astype(out.dtype.numpy_dtype), out.device)
-            for out in outputs]
+    generator = backend.Generator().manual_seed(seed + _WEIGHTS_SEED_OFFSET)
+    return [backend.standard_normal(backend.get_array_module(out.array), tuple(out.shape), out.dtype,
+                                    generator) for out in outputs]
 
 
 def backward_with_weights(outputs: list[Tensor], seed: int) -> bool:

@@ -10,8 +10,8 @@ import os
 import tempfile
 from typing import Callable, NamedTuple
 
-import numpy
-
+import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Tensor, no_grad
 from ..nn.module import Module, Parameter
 from ..serialize import load, save
@@ -38,7 +38,11 @@ def _outputs(subject: Subject, instance: Callable, example: list, seed_offset: i
 
 def _same(first: list[Tensor], second: list[Tensor]) -> bool:
     return len(first) == len(second) and all(
-        a.shape == b.shape and bool(numpy.array_equal(a.array, b.array)) for a, b in zip(first, second))
+        a.shape == b.shape and _equal(a.array, b.array) for a, b in zip(first, second))
+
+
+def _equal(first: Array, second: Array) -> bool:
+    return bool(backend.get_array_module(first).array_equal(first, second))
 
 
 def probe_modes(subject: Subject, example: list) -> ModeProbe:
@@ -130,7 +134,7 @@ def check_modes(report: LayerCheckReport, subject: Subject, example: list, probe
         problems.append("two eval() calls on the same input give different outputs: forward is random in "
                         "eval() mode. Does it ignore self.training (dropout that always drops)?")
     changed = [key for key, value in module.state_dict().items()
-               if not numpy.array_equal(value.array, before[key])]
+               if not _equal(value.array, before[key])]
     if changed:
         problems.append(f"an eval() forward changed {', '.join(changed)}: running statistics may only "
                         "change in train()")
