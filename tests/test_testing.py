@@ -406,6 +406,36 @@ def test_the_checks_change_nothing_outside() -> None:
         assert np.array_equal(value.array, before[name])
 
 
+def test_the_report_has_one_line_per_check() -> None:
+    report = check_module(nn.Identity(), (2, 3), quiet=True)
+    lines = str(report).splitlines()
+    assert lines[0] == "check_module(Identity(), input (2, 3) float32)"
+    assert len(lines) == len(report) + 2 and lines[-1].startswith("all ")
+    assert len({line.index(" PASS") for line in lines if " PASS" in line}) == 1  # the statuses line up
+
+
+def test_integer_inputs_are_not_differentiated() -> None:
+    logits, classes = tinydl.randn(4, 3), tinydl.tensor([0, 2, 1, 2])
+    report = check_module(nn.CrossEntropyLoss(), (logits, classes), quiet=True)
+    assert report["gradcheck"][0].name == "gradcheck float64, train() (input)"
+
+
+def test_mode_dependence_can_be_demanded() -> None:
+    report = failing_report(check_module, nn.Dropout(0.5), (4, 3), mode_dependent=False)
+    assert "mode_dependent=False was given, but the output differs" in report["modes"][0].details
+    report = failing_report(check_module, nn.Tanh(), (4, 3), mode_dependent=True)
+    assert "does not differ" in report["modes"][0].details
+
+
+def test_a_gradient_that_is_zero_everywhere_is_reported() -> None:
+    # A bias before BatchNorm has no effect on the output: its gradient is 0, which proves nothing.
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    report = check_module(model, (5, 3), quiet=True, skip=["state_dict"])
+    train_check = report["gradcheck"][0]
+    assert train_check.status == "PASS" and "proves little" in train_check.note
+    assert "0.bias" in train_check.details
+
+
 def test_gradients_left_in_the_module_do_not_count() -> None:
     layer = MyLinear()
     layer(tinydl.randn(2, 3)).sum().backward()
