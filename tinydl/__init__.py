@@ -42,3 +42,6 @@ from .random import (bernoulli, initial_seed, multinomial, normal, rand_like, ra
 
 # --- newcomer's first hour (issue 14): offline data sets
 from . import datasets  # noqa: E402
+
+# --- coursework kit (issue 16): tinydl.testing, the one-call layer check
+from . import testing  # noqa: E402
