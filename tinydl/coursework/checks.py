@@ -1,54 +1,71 @@
-"""Small checks that assignments' public tests share; each failure says what to look at.
+"""Assertions for assignment tests, whose messages tell a student what to fix.
 
-    expect_close("LayerNorm(x)", y, expected)      # shape, dtype-free value comparison
-    expect_shape("Conv2d(x)", y, (2, 4, 5, 5))
-    grad_inputs(x, w, b)                            # float64 leaves that require grad, for gradcheck
+Every check raises AssertionError (the grader's "FAIL", with this message) or
+returns. Tests call them with the name of what they check:
 
-They use only numpy and tinydl's public API, so a student can read them.
+    expect_close(student.Sigmoid.apply(x), expected, "sigmoid(x)")
+    expect_gradients(student.Sigmoid.apply, [x], "Sigmoid.backward")
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
-import numpy as np
+import numpy
 
 import tinydl
+from tinydl.autograd import GradcheckError
+
+__all__ = ["as_numpy", "expect_close", "expect_dtype", "expect_gradients", "expect_shape"]
 
 
-def as_numpy(value: Any) -> np.ndarray:
-    """A Tensor (detached), an ndarray or a number, as a NumPy array."""
+def as_numpy(value: Any) -> numpy.ndarray:
+    """A Tensor, array or number as a NumPy array (on the CPU)."""
     if isinstance(value, tinydl.Tensor):
         return value.detach().cpu().numpy()
-    return np.asarray(value)
+    return numpy.asarray(value)
 
 
-def expect_shape(what: str, actual: Any, expected_shape: tuple[int, ...], hint: str = "") -> None:
-    """Raise AssertionError unless ``actual`` has ``expected_shape``."""
-    shape = tuple(as_numpy(actual).shape)
-    if shape != tuple(expected_shape):
-        raise AssertionError(f"{what} has shape {shape}, expected {tuple(expected_shape)}"
-                             + (f": {hint}" if hint else ""))
+def expect_shape(actual: Any, shape: Sequence[int], what: str) -> None:
+    """``actual`` (a Tensor or array) has exactly ``shape``."""
+    got = tuple(as_numpy(actual).shape)
+    if got != tuple(shape):
+        raise AssertionError(f"{what} has shape {got}, expected {tuple(shape)}")
 
 
-def expect_close(what: str, actual: Any, expected: Any, rtol: float = 1e-5, atol: float = 1e-6,
-                 hint: str = "") -> None:
-    """Raise AssertionError unless ``actual`` matches ``expected`` (same shape, values within tolerance).
+def expect_dtype(actual: Any, dtype: Any, what: str) -> None:
+    """``actual`` has ``dtype`` (float32 in must stay float32 out: no float64 leaking in)."""
+    got = actual.dtype
+    if got != dtype:
+        raise AssertionError(f"{what} has dtype {got}, expected {dtype} (float32 in must give float32 out: "
+                             "look for a Python float array or numpy float64 constant mixed in)")
 
-    The message names the worst element: its index, both values, and ``hint``.
-    """
+
+def expect_close(actual: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+    """``actual`` equals ``expected`` elementwise within atol + rtol * |expected|; the message names the worst element."""
     if actual is None:
-        raise AssertionError(f"{what} is None" + (f": {hint}" if hint else ""))
-    got, want = as_numpy(actual).astype(np.float64), as_numpy(expected).astype(np.float64)
-    expect_shape(what, got, want.shape, hint)
-    error = np.abs(got - want) - (atol + rtol * np.abs(want))
-    if not (error <= 0).all():       # NaN compares False: a NaN fails too
-        worst = np.unravel_index(np.nanargmax(np.where(np.isnan(error), np.inf, error)), error.shape)
-        index = tuple(int(i) for i in worst)
-        raise AssertionError(
-            f"{what} is wrong at {int((~(error <= 0)).sum())} of {error.size} elements; at index {index} "
-            f"it is {got[worst]:.6g}, expected {want[worst]:.6g}" + (f": {hint}" if hint else ""))
+        raise AssertionError(f"{what} is None, expected an array of shape {numpy.shape(expected)}")
+    got, want = as_numpy(actual).astype(numpy.float64), numpy.asarray(expected, dtype=numpy.float64)
+    if got.shape != want.shape:
+        raise AssertionError(f"{what} has shape {got.shape}, expected {want.shape}")
+    if not numpy.isfinite(got).all() and numpy.isfinite(want).all():
+        bad = tuple(int(k) for k in numpy.argwhere(~numpy.isfinite(got))[0])
+        raise AssertionError(f"{what} is {got[bad]} at {bad} where {want[bad]:.6g} was expected: an overflow "
+                             "(exp of a large number) or a division by zero; is it numerically stable?")
+    error = numpy.abs(got - want)
+    allowed = atol + rtol * numpy.abs(want)
+    if (error > allowed).any():
+        worst = numpy.unravel_index(numpy.argmax(error - allowed), got.shape) if got.ndim else ()
+        raise AssertionError(f"{what} is wrong: at {tuple(int(k) for k in worst)} got {got[worst]:.6g}, expected "
+                             f"{want[worst]:.6g} ({int((error > allowed).sum())} of {got.size} elements differ)")
 
 
-def grad_inputs(*arrays: Any) -> list[tinydl.Tensor]:
-    """float64 leaf tensors that require grad (gradcheck's finite differences need float64)."""
-    return [tinydl.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays]
+def expect_gradients(fn: Callable, inputs: Sequence[tinydl.Tensor], what: str, **options: Any) -> None:
+    """``tinydl.gradcheck(fn, inputs, strict=True)`` passes; its diagnosis becomes the message.
+
+    Inputs are float64 tensors (finite differences need the precision); strict mode
+    calls your backward directly and demands exactly each input's shape and dtype.
+    """
+    try:
+        tinydl.gradcheck(fn, list(inputs), strict=True, **options)
+    except GradcheckError as error:
+        raise GradcheckError(f"{what}: {error}") from None
