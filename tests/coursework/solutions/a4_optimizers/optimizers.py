@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import tinydl
+from tinydl import Tensor
 from tinydl.optim import Optimizer
 
 
@@ -26,17 +27,21 @@ class SGD(Optimizer):
                         continue
                     # Task 4.1: the gradient of loss + (weight_decay / 2) * ||p||^2
                     grad = p.grad + group["weight_decay"] * p
-                    # Task 4.2: momentum, dampening, Nesterov
-                    momentum = group["momentum"]
-                    if momentum != 0:
-                        state = self.state.setdefault(p, {})
-                        if "momentum_buffer" not in state:
-                            buffer = grad.clone()          # first step: b = g, no dampening
-                        else:
-                            buffer = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * grad
-                        state["momentum_buffer"] = buffer
-                        grad = grad + momentum * buffer if group["nesterov"] else buffer
+                    if group["momentum"] != 0:
+                        grad = self.momentum_direction(p, grad, group)
                     p -= group["lr"] * grad                # in place: p stays the same tensor
+
+    def momentum_direction(self, p: Tensor, grad: Tensor, group: dict) -> Tensor:
+        """Update p's momentum buffer b with the gradient g; return the direction to step along."""
+        # Task 4.2: momentum, dampening, Nesterov
+        momentum = group["momentum"]
+        state = self.state.setdefault(p, {})
+        if "momentum_buffer" not in state:
+            buffer = grad.clone()                          # first step: b = g, no dampening
+        else:
+            buffer = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * grad
+        state["momentum_buffer"] = buffer
+        return grad + momentum * buffer if group["nesterov"] else buffer
 
 
 class Adam(Optimizer):

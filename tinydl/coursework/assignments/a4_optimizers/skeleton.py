@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 import tinydl
+from tinydl import Tensor
 from tinydl.optim import Optimizer
 
 
@@ -37,11 +38,17 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient, in place; skip those whose p.grad is None.
 
         Read the options from each group (group["lr"], ...) at every step: a learning-rate
-        scheduler changes them between steps. Keep the momentum buffer b of parameter p
-        in self.state[p]["momentum_buffer"].
+        scheduler changes them between steps. When group["momentum"] != 0, the step goes
+        along self.momentum_direction(p, g, group) instead of g (Task 4.2).
         """
-        raise NotImplementedError("Task 4.1: SGD.step: p <- p - lr * (p.grad + weight_decay * p); "
-                                  "then Task 4.2: momentum, dampening and nesterov")
+        raise NotImplementedError("Task 4.1: SGD.step: p <- p - lr * (p.grad + weight_decay * p)")
+
+    def momentum_direction(self, p: Tensor, grad: Tensor, group: dict) -> Tensor:
+        """Update p's momentum buffer b (kept in self.state[p]["momentum_buffer"]) with the
+        gradient g = grad, and return the direction to step along: b, or g + momentum * b
+        with Nesterov.
+        """
+        raise NotImplementedError("Task 4.2: SGD.momentum_direction: the momentum buffer, dampening, nesterov")
 
 
 class Adam(Optimizer):

@@ -5,7 +5,7 @@ import numpy as np
 
 import tinydl
 from tinydl.coursework import task
-from tinydl.coursework.checks import expect_close, grad_inputs
+from tinydl.coursework.checks import expect_close, expect_dtype, expect_gradients
 
 TITLE = "Normalization: LayerNorm and BatchNorm1d"
 STUDENT_FILE = "normalization.py"
@@ -26,7 +26,7 @@ def example(*shape: int, seed: int = 0) -> np.ndarray:
 def reject_constant_statistics(name: str, function, x: np.ndarray, weight: np.ndarray,
                                axes: tuple[int, ...]) -> None:
     """Fail with a diagnosis when dx treats the mean and variance as constants (dx = dx_hat / sigma)."""
-    (x_tensor,) = grad_inputs(x)   # only x requires grad: the other gradients are checked by gradcheck
+    x_tensor = tinydl.tensor(x, requires_grad=True)   # only x: gradcheck checks the other gradients
     grad_out = example(*x.shape, seed=5)
     y = function.apply(x_tensor, tinydl.tensor(weight), tinydl.tensor(np.zeros_like(weight)), EPS)
     y.backward(tinydl.tensor(grad_out))
@@ -47,10 +47,9 @@ def test_layer_norm_forward(student) -> None:
         x, weight, bias = example(*shape), example(5, seed=1), example(5, seed=2)
         x32, weight32, bias32 = (tinydl.tensor(a, dtype=tinydl.float32) for a in (x, weight, bias))
         y = student.LayerNormFunction.apply(x32, weight32, bias32, EPS)
-        expect_close(f"LayerNormFunction forward on {shape}", y, normalized(x, (-1,)) * weight + bias, atol=1e-5,
-                     hint="normalize over the last axis with the biased variance (divide by D), then "
+        expect_close(y, normalized(x, (-1,)) * weight + bias, f"LayerNormFunction forward on {shape}", atol=1e-5, hint="normalize over the last axis with the biased variance (divide by D), then "
                           "scale by weight and shift by bias")
-        assert y.dtype == tinydl.float32, f"float32 inputs gave a {y.dtype} output: keep the input's dtype"
+        expect_dtype(y, tinydl.float32, "LayerNormFunction forward of float32 inputs")
 
 
 @task("5.1", points=3)
@@ -60,8 +59,10 @@ def test_layer_norm_gradients(student) -> None:
                                (-1,))
     for shape in [(4, 5), (2, 3, 4)]:
         d = shape[-1]
-        tinydl.gradcheck(lambda x, weight, bias: student.LayerNormFunction.apply(x, weight, bias, EPS),
-                         grad_inputs(example(*shape), example(d, seed=1), example(d, seed=2)), strict=True)
+        inputs = [tinydl.tensor(a, requires_grad=True) for a in (example(*shape), example(d, seed=1),
+                                                                  example(d, seed=2))]
+        expect_gradients(lambda x, weight, bias: student.LayerNormFunction.apply(x, weight, bias, EPS), inputs,
+                         f"LayerNormFunction.backward on {shape}")
 
 
 # ------------------------------------------------------------------ Task 5.2: LayerNorm module
@@ -72,13 +73,13 @@ def test_layer_norm_module(student) -> None:
     parameters = dict(layer.named_parameters())
     assert set(parameters) == {"weight", "bias"}, (
         f"LayerNorm's parameters must be 'weight' and 'bias' (PyTorch's names), got {sorted(parameters)}")
-    expect_close("LayerNorm(5).weight", parameters["weight"], np.ones(5), hint="initialize weight to ones")
-    expect_close("LayerNorm(5).bias", parameters["bias"], np.zeros(5), hint="initialize bias to zeros")
+    expect_close(parameters["weight"], np.ones(5), "LayerNorm(5).weight", hint="initialize weight to ones")
+    expect_close(parameters["bias"], np.zeros(5), "LayerNorm(5).bias", hint="initialize bias to zeros")
     x = example(3, 5)
     with tinydl.no_grad():
         layer.weight.copy_(tinydl.tensor(example(5, seed=1)))
     y = layer(tinydl.tensor(x))
-    expect_close("LayerNorm(5)(x)", y, normalized(x, (-1,)) * example(5, seed=1))
+    expect_close(y, normalized(x, (-1,)) * example(5, seed=1), "LayerNorm(5)(x)")
     y.sum().backward()
     for name, p in parameters.items():
         assert p.grad is not None, f"LayerNorm.{name}.grad is None after backward: pass it to LayerNormFunction"
@@ -93,8 +94,7 @@ def test_batch_norm_forward(student) -> None:
         channel = (3,) if len(shape) == 2 else (3, 1)
         y = student.BatchNormFunction.apply(tinydl.tensor(x), tinydl.tensor(weight), tinydl.tensor(bias), EPS)
         expected = normalized(x, axes) * weight.reshape(channel) + bias.reshape(channel)
-        expect_close(f"BatchNormFunction forward on {shape}", y, expected,
-                     hint="each channel c is normalized with the mean and biased variance of x[:, c] "
+        expect_close(y, expected, f"BatchNormFunction forward on {shape}", hint="each channel c is normalized with the mean and biased variance of x[:, c] "
                           "(and over L for (N, C, L) input)")
 
 
@@ -105,8 +105,10 @@ def test_batch_norm_gradients(student) -> None:
                                (0, 2))
     for shape in [(5, 3), (3, 2, 4)]:
         c = shape[1]
-        tinydl.gradcheck(lambda x, weight, bias: student.BatchNormFunction.apply(x, weight, bias, EPS),
-                         grad_inputs(example(*shape), example(c, seed=1), example(c, seed=2)), strict=True)
+        inputs = [tinydl.tensor(a, requires_grad=True) for a in (example(*shape), example(c, seed=1),
+                                                                  example(c, seed=2))]
+        expect_gradients(lambda x, weight, bias: student.BatchNormFunction.apply(x, weight, bias, EPS), inputs,
+                         f"BatchNormFunction.backward on {shape}")
 
 
 # ------------------------------------------------------------------ Task 5.4: BatchNorm1d module
@@ -130,16 +132,14 @@ def test_batch_norm_running_statistics(student) -> None:
             running_mean = 0.9 * running_mean + 0.1 * batch.mean(axis=axes)
             running_var = 0.9 * running_var + 0.1 * batch.var(axis=axes, ddof=1)
             biased_var = 0.9 * biased_var + 0.1 * batch.var(axis=axes)
-        expect_close(f"running_mean after two batches of {shape}", layer.running_mean, running_mean,
-                     hint="running_mean = 0.9 * running_mean + 0.1 * (the batch's mean), starting at zeros")
+        expect_close(layer.running_mean, running_mean, f"running_mean after two batches of {shape}", hint="running_mean = 0.9 * running_mean + 0.1 * (the batch's mean), starting at zeros")
         got_var = layer.running_var.detach().numpy()
         if np.allclose(got_var, biased_var, rtol=1e-5):
             raise AssertionError(
                 f"wrong running variance after two batches of {shape}: running_var was updated with the "
                 "biased batch variance (divided by n); PyTorch uses the unbiased one, divided by n - 1 "
                 "(n values per channel), while the batch itself is normalized with the biased one")
-        expect_close(f"running_var after two batches of {shape}", got_var, running_var,
-                     hint="wrong running variance: running_var = 0.9 * running_var + 0.1 * (the batch's "
+        expect_close(got_var, running_var, f"running_var after two batches of {shape}", hint="wrong running variance: running_var = 0.9 * running_var + 0.1 * (the batch's "
                           "unbiased variance), starting at ones")
 
 
@@ -156,13 +156,10 @@ def test_batch_norm_eval_uses_running_statistics(student) -> None:
     if np.allclose(y.detach().numpy(), batch_statistics, atol=1e-4):
         raise AssertionError("in eval() BatchNorm1d normalized with the batch's own statistics: "
                              "use the running statistics (running_mean, running_var) instead")
-    expect_close("BatchNorm1d(3).eval()(x)", y, (x - running_mean) / np.sqrt(running_var + EPS),
-                 hint="in eval() use the running statistics: (x - running_mean) / sqrt(running_var + eps)")
-    expect_close("running_mean after an eval() call", layer.running_mean, running_mean,
-                 hint="eval() must not update the running statistics")
+    expect_close(y, (x - running_mean) / np.sqrt(running_var + EPS), "BatchNorm1d(3).eval()(x)", hint="in eval() use the running statistics: (x - running_mean) / sqrt(running_var + eps)")
+    expect_close(layer.running_mean, running_mean, "running_mean after an eval() call", hint="eval() must not update the running statistics")
     one = layer(tinydl.tensor(x[:1]))
-    expect_close("BatchNorm1d in eval() on one sample", one, y.detach().numpy()[:1],
-                 hint="in eval() each sample's output must not depend on the rest of the batch")
+    expect_close(one, y.detach().numpy()[:1], "BatchNorm1d in eval() on one sample", hint="in eval() each sample's output must not depend on the rest of the batch")
 
 
 @task("5.4", points=3)
@@ -173,10 +170,10 @@ def test_batch_norm_buffers_and_training_gradients(student) -> None:
     for name, value in [("running_mean", np.zeros(3)), ("running_var", np.ones(3))]:
         assert name in state, (f"BatchNorm1d's state_dict has no '{name}': register it with "
                                f"self.register_buffer('{name}', ...) so that it is saved with the model")
-        expect_close(f"a new BatchNorm1d(3).{name}", state[name], value)
+        expect_close(state[name], value, f"a new BatchNorm1d(3).{name}")
     x = tinydl.tensor(example(6, 3), requires_grad=True)
     y = layer(x)
-    expect_close("BatchNorm1d(3) in train() mode", y, normalized(example(6, 3), (0,)))
+    expect_close(y, normalized(example(6, 3), (0,)), "BatchNorm1d(3) in train() mode")
     (y * tinydl.tensor(example(6, 3, seed=3))).sum().backward()
     assert x.grad is not None and layer.weight.grad is not None and layer.bias.grad is not None, (
         "after backward, x, weight and bias must have gradients: use BatchNormFunction in train()")

@@ -5,8 +5,8 @@ bug.json's tasks, with its diagnosis in the message.
 """
 from pathlib import Path
 
-OLD = '                        if "momentum_buffer" not in state:\n                            buffer = grad.clone()          # first step: b = g, no dampening\n                        else:\n                            buffer = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * grad\n                        state["momentum_buffer"] = buffer\n                        grad = grad + momentum * buffer if group["nesterov"] else buffer\n                    p -= group["lr"] * grad'
-NEW = '                        if "momentum_buffer" not in state:\n                            buffer = group["lr"] * grad\n                        else:\n                            buffer = momentum * state["momentum_buffer"] + group["lr"] * grad\n                        state["momentum_buffer"] = buffer\n                        p -= buffer\n                        continue\n                    p -= group["lr"] * grad'
+OLD = '            buffer = grad.clone()                          # first step: b = g, no dampening\n        else:\n            buffer = momentum * state["momentum_buffer"] + (1 - group["dampening"]) * grad\n        state["momentum_buffer"] = buffer\n        return grad + momentum * buffer if group["nesterov"] else buffer'
+NEW = '            buffer = group["lr"] * grad\n        else:\n            buffer = momentum * state["momentum_buffer"] + group["lr"] * grad\n        state["momentum_buffer"] = buffer\n        return buffer / group["lr"]                        # step() multiplies by lr: p -= b'
 _source = (Path(__file__).resolve().parents[3] / "solutions" / 'a4_optimizers' / 'optimizers.py').read_text()
 assert _source.count(OLD) == 1, "the planted change no longer applies to the reference solution"
 exec(compile(_source.replace(OLD, NEW), __file__, "exec"))
