@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tinydl.coursework import AssignmentError, get_assignment, task
+from tinydl.coursework import AssignmentError, assignments, get_assignment, task
 from tinydl.coursework.__main__ import main
 from tinydl.coursework.grader import ERROR, FAIL, NOT_IMPLEMENTED, PASS, grade, grade_folder
 
@@ -217,3 +217,31 @@ def test_python_dash_m_runs_the_cli():
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
     assert "Activations as Functions" in finished.stdout
+
+
+@pytest.mark.parametrize("number", [assignment.number for assignment in assignments()])
+def test_a_student_starts_completes_and_grades_every_assignment(tmp_path, capsys, number):
+    """The issue's "done when": list, start, complete (the reference solution copied in), grade: full marks."""
+    assignment = get_assignment(number)
+    status, out, _ = run_cli(capsys, "list")
+    assert status == 0 and assignment.title in out
+    assert run_cli(capsys, "start", number, tmp_path)[0] == 0
+    shutil.copyfile(HERE / "solutions" / assignment.name / assignment.student_file,
+                    tmp_path / assignment.student_file)
+    status, out, _ = run_cli(capsys, "grade", tmp_path)
+    total = sum(assignment.points.values())
+    assert status == 0 and f"total {f'{total}/{total}':>8}" in out, out
+
+
+def test_pyproject_ships_every_assignment_file():
+    """A non-editable `pip install` must carry every statement, skeleton and tests file."""
+    import fnmatch
+    import tomllib
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "tinydl.coursework" in config["packages"]
+    patterns = config["package-data"]["tinydl.coursework"]
+    package = ROOT / "tinydl" / "coursework"
+    for path in (package / "assignments").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            relative = path.relative_to(package).as_posix()
+            assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
