@@ -104,6 +104,17 @@ def test_the_table_lists_tasks_points_results_then_each_failure():
     assert "Task 1.1 FAIL (test_sigmoid_backward):" in table and "sign flipped" in table
 
 
+def test_an_endless_loop_is_stopped_by_the_time_limit(tmp_path, capsys):
+    source = SOLUTION.read_text().replace("        y = x.tanh()\n", "        while True:\n            pass\n")
+    folder = student_folder(tmp_path, source)
+    report = grade(A1, folder / A1.student_file, time_limit_s=0.2)
+    assert statuses(report) == {"1.1": PASS, "1.2": FAIL, "1.3": PASS}
+    message = report.tasks[1].outcomes[0].message
+    assert "TimeLimitExceeded: ran longer than the time limit of 0.2 s" in message and "line" in message
+    status, out, _ = run_cli(capsys, "grade", folder, "--task", "1.2", "--time-limit", "0.1")
+    assert status == 0 and "time limit of 0.1 s" in out
+
+
 # ------------------------------------------------ hidden tests
 HIDDEN_FAILING = ("from tinydl.coursework import task\n"
                   "@task('1.2')\ndef test_tanh_is_odd(student):\n    raise AssertionError('instructor says no')\n"
