@@ -256,3 +256,27 @@ def test_pyproject_ships_every_assignment_file():
         if path.is_file() and "__pycache__" not in path.parts:
             relative = path.relative_to(package).as_posix()
             assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_the_guides_examples_are_real_runs(tmp_path, capsys, monkeypatch):
+    """docs/coursework.md: its hidden tests file works, and its outputs are what the grader prints."""
+    import re
+    guide = (ROOT / "docs" / "coursework.md").read_text()
+    blocks = re.findall(r"```text\n(.*?)```", guide, re.S)
+    hidden_source = re.search(r"```python\n(.*?)```", guide, re.S).group(1)
+    a2 = get_assignment(2)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hw2").mkdir()
+    shutil.copyfile(HERE / "planted" / a2.name / "bias_unsummed" / a2.student_file,
+                    tmp_path / "hw2" / a2.student_file)
+    assert run_cli(capsys, "grade", "hw2")[1] == blocks[0]
+    for student, source in (("ada", HERE / "solutions" / a2.name), (
+            "bob", HERE / "planted" / a2.name / "weight_transposed"), ("cy", None)):
+        (tmp_path / "submissions" / student).mkdir(parents=True)
+        shutil.copyfile(source / a2.student_file if source else a2.folder / "skeleton.py",
+                        tmp_path / "submissions" / student / a2.student_file)
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "a2_linear.py").write_text(hidden_source)
+    status, out, _ = run_cli(capsys, "grade", "submissions", "--hidden", "hidden", "--csv", "marks.csv")
+    assert status == 0 and out == blocks[2]  # blocks[1] is the folder tree
+    assert (tmp_path / "marks.csv").read_text().splitlines()[2] == "bob,2,2,0,2,2,0,8"
