@@ -13,21 +13,28 @@ from tinydl.coursework import AssignmentError, assignments, get_assignment, task
 from tinydl.coursework.__main__ import main
 from tinydl.coursework.grader import ERROR, FAIL, NOT_IMPLEMENTED, PASS, grade, grade_folder
 
-HERE = pathlib.Path(__file__).resolve().parent
+from coursework_cases import HERE, solution, write_planted
+
 ROOT = HERE.parent.parent
 A1 = get_assignment(1)
-SOLUTION = HERE / "solutions" / A1.name / A1.student_file
-SIGN_BUG = HERE / "planted" / A1.name / "sigmoid_sign" / A1.student_file
+SOLUTION = solution(A1)
 
 
-def student_folder(tmp_path: pathlib.Path, source: pathlib.Path | str, name: str = "student") -> pathlib.Path:
-    """A folder holding activations.py, copied from ``source`` or written from a string."""
+@pytest.fixture
+def sign_bug(tmp_path) -> pathlib.Path:
+    """activations.py with a sign error in Sigmoid.backward (task 1.1)."""
+    return write_planted(A1, "sigmoid_sign", tmp_path / "sign_bug")
+
+
+def student_folder(tmp_path: pathlib.Path, source: pathlib.Path | str, name: str = "student",
+                   filename: str = A1.student_file) -> pathlib.Path:
+    """A folder holding ``filename`` (activations.py), copied from ``source`` or written from a string."""
     folder = tmp_path / name
     folder.mkdir(parents=True)
     if isinstance(source, pathlib.Path):
-        shutil.copyfile(source, folder / A1.student_file)
+        shutil.copyfile(source, folder / filename)
     else:
-        (folder / A1.student_file).write_text(source)
+        (folder / filename).write_text(source)
     return folder
 
 
@@ -93,8 +100,8 @@ def test_numpy_warnings_are_added_to_the_failure_message(tmp_path):
     assert "NumPy warned while this test ran: RuntimeWarning: invalid value encountered in multiply" in message
 
 
-def test_the_table_lists_tasks_points_results_then_each_failure():
-    table = grade(A1, SIGN_BUG).table()
+def test_the_table_lists_tasks_points_results_then_each_failure(sign_bug):
+    table = grade(A1, sign_bug).table()
     lines = table.splitlines()
     assert lines[0].startswith("Assignment 1: Activations as Functions (")
     assert lines[2].split() == ["task", "points", "result"]
@@ -197,10 +204,10 @@ def test_grading_a_folder_that_is_not_an_assignment_is_status_2(tmp_path, capsys
     assert status == 2 and "no tests for assignment 1" in err
 
 
-def test_grade_a_folder_of_submissions_into_a_csv(tmp_path, capsys):
+def test_grade_a_folder_of_submissions_into_a_csv(tmp_path, capsys, sign_bug):
     submissions = tmp_path / "submissions"
     student_folder(submissions, SOLUTION, "ada")
-    student_folder(submissions, SIGN_BUG, "bob")
+    student_folder(submissions, sign_bug, "bob")
     student_folder(submissions, A1.folder / "skeleton.py", "cy")
     (submissions / "dee").mkdir()  # handed in nothing
     marks = tmp_path / "marks.csv"
@@ -237,8 +244,7 @@ def test_a_student_starts_completes_and_grades_every_assignment(tmp_path, capsys
     status, out, _ = run_cli(capsys, "list")
     assert status == 0 and assignment.title in out
     assert run_cli(capsys, "start", number, tmp_path)[0] == 0
-    shutil.copyfile(HERE / "solutions" / assignment.name / assignment.student_file,
-                    tmp_path / assignment.student_file)
+    shutil.copyfile(solution(assignment), tmp_path / assignment.student_file)
     status, out, _ = run_cli(capsys, "grade", tmp_path)
     total = sum(assignment.points.values())
     assert status == 0 and f"total {f'{total}/{total}':>8}" in out, out
@@ -266,15 +272,11 @@ def test_the_guides_examples_are_real_runs(tmp_path, capsys, monkeypatch):
     hidden_source = re.search(r"```python\n(.*?)```", guide, re.S).group(1)
     a2 = get_assignment(2)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "hw2").mkdir()
-    shutil.copyfile(HERE / "planted" / a2.name / "bias_unsummed" / a2.student_file,
-                    tmp_path / "hw2" / a2.student_file)
+    write_planted(a2, "bias_unsummed", tmp_path / "hw2")
     assert run_cli(capsys, "grade", "hw2")[1] == blocks[0]
-    for student, source in (("ada", HERE / "solutions" / a2.name), (
-            "bob", HERE / "planted" / a2.name / "weight_transposed"), ("cy", None)):
-        (tmp_path / "submissions" / student).mkdir(parents=True)
-        shutil.copyfile(source / a2.student_file if source else a2.folder / "skeleton.py",
-                        tmp_path / "submissions" / student / a2.student_file)
+    student_folder(tmp_path / "submissions", solution(a2), "ada", a2.student_file)
+    write_planted(a2, "weight_transposed", tmp_path / "submissions" / "bob")
+    student_folder(tmp_path / "submissions", a2.folder / "skeleton.py", "cy", a2.student_file)
     (tmp_path / "hidden").mkdir()
     (tmp_path / "hidden" / "a2_linear.py").write_text(hidden_source)
     status, out, _ = run_cli(capsys, "grade", "submissions", "--hidden", "hidden", "--csv", "marks.csv")
