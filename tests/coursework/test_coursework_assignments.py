@@ -1,16 +1,11 @@
 """Every shipped assignment, checked against its reference solution, its skeleton and its planted bugs.
 
 Discovered from the folders, so an assignment or a planted bug is added by adding files:
-    tinydl/coursework/assignments/a<N>_<slug>/          statement.md, skeleton.py, public_tests.py
-    tests/coursework/solutions/a<N>_<slug>/<STUDENT_FILE>    full marks
-    tests/coursework/planted/a<N>_<slug>/<bug>/<STUDENT_FILE> + bug.json
-        {"loses": ["2.4"], "diagnosis": "not summed over the batch"}: exactly these tasks lose their
-        points, and the grader's message for each of them contains the diagnosis
+tinydl/coursework/assignments/a<N>_<slug>/ (statement.md, skeleton.py, public_tests.py), and
+the reference solution and planted bugs described in coursework_cases.py.
 """
 from __future__ import annotations
 
-import json
-import pathlib
 import re
 
 import pytest
@@ -18,20 +13,15 @@ import pytest
 from tinydl.coursework import assignments
 from tinydl.coursework.grader import FAIL, NOT_IMPLEMENTED, grade
 
-HERE = pathlib.Path(__file__).resolve().parent
-SOLUTIONS = HERE / "solutions"
-PLANTED = HERE / "planted"
+from coursework_cases import PLANTED, SOLUTIONS, bug_spec, planted_bug_dirs, solution, write_planted
+
 ASSIGNMENTS = assignments()
 BY_NAME = {assignment.name: assignment for assignment in ASSIGNMENTS}
 
 
 def planted_bugs() -> list:
-    bugs = []
-    for spec_path in sorted(PLANTED.glob("*/*/bug.json")):
-        bug_dir = spec_path.parent
-        bugs.append(pytest.param(bug_dir.parent.name, bug_dir, json.loads(spec_path.read_text()),
-                                 id=f"{bug_dir.parent.name}/{bug_dir.name}"))
-    return bugs
+    return [pytest.param(bug_dir.parent.name, bug_dir.name, bug_spec(bug_dir),
+                         id=f"{bug_dir.parent.name}/{bug_dir.name}") for bug_dir in planted_bug_dirs()]
 
 
 def each_assignment():
@@ -45,9 +35,9 @@ def messages(report, task_id: str) -> str:
 
 @each_assignment()
 def test_reference_solution_scores_full_marks(assignment):
-    solution = SOLUTIONS / assignment.name / assignment.student_file
-    assert solution.is_file(), f"{assignment.name} has no reference solution at {solution}"
-    report = grade(assignment, solution)
+    path = solution(assignment)
+    assert path.is_file(), f"{assignment.name} has no reference solution at {path}"
+    report = grade(assignment, path)
     assert report.total > 0
     assert report.earned == report.total, report.table()
 
@@ -64,10 +54,10 @@ def test_every_assignment_has_a_planted_bug(assignment):
     assert list((PLANTED / assignment.name).glob("*/bug.json")), f"no planted bug for {assignment.name}"
 
 
-@pytest.mark.parametrize("assignment_name, bug_dir, spec", planted_bugs())
-def test_planted_bug_loses_exactly_its_tasks_with_the_diagnosis(assignment_name, bug_dir, spec):
+@pytest.mark.parametrize("assignment_name, bug, spec", planted_bugs())
+def test_planted_bug_loses_exactly_its_tasks_with_the_diagnosis(tmp_path, assignment_name, bug, spec):
     assignment = BY_NAME[assignment_name]
-    report = grade(assignment, bug_dir / assignment.student_file)
+    report = grade(assignment, write_planted(assignment, bug, tmp_path))
     lost = [result.task_id for result in report.tasks if result.earned < result.points]
     assert lost == sorted(spec["loses"]), report.table()
     for task_id in spec["loses"]:

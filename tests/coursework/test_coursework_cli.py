@@ -9,25 +9,32 @@ import sys
 
 import pytest
 
-from tinydl.coursework import AssignmentError, get_assignment, task
+from tinydl.coursework import AssignmentError, assignments, get_assignment, task
 from tinydl.coursework.__main__ import main
 from tinydl.coursework.grader import ERROR, FAIL, NOT_IMPLEMENTED, PASS, grade, grade_folder
 
-HERE = pathlib.Path(__file__).resolve().parent
+from coursework_cases import HERE, solution, write_planted
+
 ROOT = HERE.parent.parent
 A1 = get_assignment(1)
-SOLUTION = HERE / "solutions" / A1.name / A1.student_file
-SIGN_BUG = HERE / "planted" / A1.name / "sigmoid_sign" / A1.student_file
+SOLUTION = solution(A1)
 
 
-def student_folder(tmp_path: pathlib.Path, source: pathlib.Path | str, name: str = "student") -> pathlib.Path:
-    """A folder holding activations.py, copied from ``source`` or written from a string."""
+@pytest.fixture
+def sign_bug(tmp_path) -> pathlib.Path:
+    """activations.py with a sign error in Sigmoid.backward (task 1.1)."""
+    return write_planted(A1, "sigmoid_sign", tmp_path / "sign_bug")
+
+
+def student_folder(tmp_path: pathlib.Path, source: pathlib.Path | str, name: str = "student",
+                   filename: str = A1.student_file) -> pathlib.Path:
+    """A folder holding ``filename`` (activations.py), copied from ``source`` or written from a string."""
     folder = tmp_path / name
     folder.mkdir(parents=True)
     if isinstance(source, pathlib.Path):
-        shutil.copyfile(source, folder / A1.student_file)
+        shutil.copyfile(source, folder / filename)
     else:
-        (folder / A1.student_file).write_text(source)
+        (folder / filename).write_text(source)
     return folder
 
 
@@ -93,8 +100,8 @@ def test_numpy_warnings_are_added_to_the_failure_message(tmp_path):
     assert "NumPy warned while this test ran: RuntimeWarning: invalid value encountered in multiply" in message
 
 
-def test_the_table_lists_tasks_points_results_then_each_failure():
-    table = grade(A1, SIGN_BUG).table()
+def test_the_table_lists_tasks_points_results_then_each_failure(sign_bug):
+    table = grade(A1, sign_bug).table()
     lines = table.splitlines()
     assert lines[0].startswith("Assignment 1: Activations as Functions (")
     assert lines[2].split() == ["task", "points", "result"]
@@ -102,6 +109,17 @@ def test_the_table_lists_tasks_points_results_then_each_failure():
     assert lines[4].split() == ["1.2", "2/2", "pass"]
     assert lines[6].split() == ["total", "5/7"]
     assert "Task 1.1 FAIL (test_sigmoid_backward):" in table and "sign flipped" in table
+
+
+def test_an_endless_loop_is_stopped_by_the_time_limit(tmp_path, capsys):
+    source = SOLUTION.read_text().replace("        y = x.tanh()\n", "        while True:\n            pass\n")
+    folder = student_folder(tmp_path, source)
+    report = grade(A1, folder / A1.student_file, time_limit_s=0.2)
+    assert statuses(report) == {"1.1": PASS, "1.2": FAIL, "1.3": PASS}
+    message = report.tasks[1].outcomes[0].message
+    assert "TimeLimitExceeded: ran longer than the time limit of 0.2 s" in message and "line" in message
+    status, out, _ = run_cli(capsys, "grade", folder, "--task", "1.2", "--time-limit", "0.1")
+    assert status == 0 and "time limit of 0.1 s" in out
 
 
 # ------------------------------------------------ hidden tests
@@ -186,10 +204,10 @@ def test_grading_a_folder_that_is_not_an_assignment_is_status_2(tmp_path, capsys
     assert status == 2 and "no tests for assignment 1" in err
 
 
-def test_grade_a_folder_of_submissions_into_a_csv(tmp_path, capsys):
+def test_grade_a_folder_of_submissions_into_a_csv(tmp_path, capsys, sign_bug):
     submissions = tmp_path / "submissions"
     student_folder(submissions, SOLUTION, "ada")
-    student_folder(submissions, SIGN_BUG, "bob")
+    student_folder(submissions, sign_bug, "bob")
     student_folder(submissions, A1.folder / "skeleton.py", "cy")
     (submissions / "dee").mkdir()  # handed in nothing
     marks = tmp_path / "marks.csv"
@@ -217,3 +235,50 @@ def test_python_dash_m_runs_the_cli():
                               capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
     assert "Activations as Functions" in finished.stdout
+
+
+@pytest.mark.parametrize("number", [assignment.number for assignment in assignments()])
+def test_a_student_starts_completes_and_grades_every_assignment(tmp_path, capsys, number):
+    """The issue's "done when": list, start, complete (the reference solution copied in), grade: full marks."""
+    assignment = get_assignment(number)
+    status, out, _ = run_cli(capsys, "list")
+    assert status == 0 and assignment.title in out
+    assert run_cli(capsys, "start", number, tmp_path)[0] == 0
+    shutil.copyfile(solution(assignment), tmp_path / assignment.student_file)
+    status, out, _ = run_cli(capsys, "grade", tmp_path)
+    total = sum(assignment.points.values())
+    assert status == 0 and f"total {f'{total}/{total}':>8}" in out, out
+
+
+def test_pyproject_ships_every_assignment_file():
+    """A non-editable `pip install` must carry every statement, skeleton and tests file."""
+    import fnmatch
+    import tomllib
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "tinydl.coursework" in config["packages"]
+    patterns = config["package-data"]["tinydl.coursework"]
+    package = ROOT / "tinydl" / "coursework"
+    for path in (package / "assignments").rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts:
+            relative = path.relative_to(package).as_posix()
+            assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
+def test_the_guides_examples_are_real_runs(tmp_path, capsys, monkeypatch):
+    """docs/coursework.md: its hidden tests file works, and its outputs are what the grader prints."""
+    import re
+    guide = (ROOT / "docs" / "coursework.md").read_text()
+    blocks = re.findall(r"```text\n(.*?)```", guide, re.S)
+    hidden_source = re.search(r"```python\n(.*?)```", guide, re.S).group(1)
+    a2 = get_assignment(2)
+    monkeypatch.chdir(tmp_path)
+    write_planted(a2, "bias_unsummed", tmp_path / "hw2")
+    assert run_cli(capsys, "grade", "hw2")[1] == blocks[0]
+    student_folder(tmp_path / "submissions", solution(a2), "ada", a2.student_file)
+    write_planted(a2, "weight_transposed", tmp_path / "submissions" / "bob")
+    student_folder(tmp_path / "submissions", a2.folder / "skeleton.py", "cy", a2.student_file)
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "a2_linear.py").write_text(hidden_source)
+    status, out, _ = run_cli(capsys, "grade", "submissions", "--hidden", "hidden", "--csv", "marks.csv")
+    assert status == 0 and out == blocks[2]  # blocks[1] is the folder tree
+    assert (tmp_path / "marks.csv").read_text().splitlines()[2] == "bob,2,2,0,2,2,0,8"

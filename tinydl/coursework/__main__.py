@@ -2,7 +2,7 @@
 
     python -m tinydl.coursework list
     python -m tinydl.coursework start N DIR
-    python -m tinydl.coursework grade DIR [--task N.M] [--hidden TESTS_DIR] [--csv FILE]
+    python -m tinydl.coursework grade DIR [--task N.M] [--hidden TESTS_DIR] [--csv FILE] [--time-limit S]
 
 ``grade DIR`` grades the student file(s) in DIR; if DIR instead holds one folder
 per student, it grades each and prints (and with ``--csv``, writes) one row per
@@ -18,8 +18,8 @@ import sys
 from typing import Sequence
 
 from . import AssignmentError, assignments, get_assignment
-from .grader import (format_marks, grade_folder, grade_submissions, is_submissions_folder,
-                     write_csv)
+from .grader import (DEFAULT_TIME_LIMIT_S, format_marks, grade_folder, grade_submissions,
+                     is_submissions_folder, write_csv)
 
 USAGE_ERROR = 2
 
@@ -43,23 +43,24 @@ def command_start(number: int, directory: pathlib.Path) -> None:
                                   "(nothing was overwritten)")
     for source, target in copies.items():
         shutil.copyfile(assignment.folder / source, directory / target)
+    width = max(len(str(directory / target)) for target in copies.values())
     print(f"Assignment {assignment.number}: {assignment.title}\n"
-          f"  {directory / assignment.student_file}   complete every NotImplementedError\n"
-          f"  {directory / 'statement.md'}   the math and the tasks\n"
-          f"  {directory / 'public_tests.py'}   the tests the grader runs\n"
+          f"  {str(directory / assignment.student_file):<{width}}  yours to complete: every NotImplementedError\n"
+          f"  {str(directory / 'statement.md'):<{width}}  the math and the tasks\n"
+          f"  {str(directory / 'public_tests.py'):<{width}}  the tests the grader runs\n"
           f"Grade it with: python -m tinydl.coursework grade {directory}")
 
 
 def command_grade(directory: pathlib.Path, task: str | None, hidden: pathlib.Path | None,
-                  csv_path: pathlib.Path | None) -> None:
+                  csv_path: pathlib.Path | None, time_limit_s: float) -> None:
     if is_submissions_folder(directory):
-        marks = grade_submissions(directory, task, hidden)
+        marks = grade_submissions(directory, task, hidden, time_limit_s)
         print(format_marks(marks))
         if csv_path is not None:
             write_csv(marks, csv_path)
             print(f"wrote {csv_path} ({len(marks)} students)")
         return
-    reports = grade_folder(directory, task, hidden)
+    reports = grade_folder(directory, task, hidden, time_limit_s)
     print("\n\n".join(report.table() for report in reports))
     if csv_path is not None:
         write_csv({directory.resolve().name: reports}, csv_path)
@@ -80,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--hidden", type=pathlib.Path, metavar="TESTS_DIR",
                        help="also run the instructor's tests TESTS_DIR/a<N>_*.py (or TESTS_DIR/a<N>_*/*.py)")
     grade.add_argument("--csv", type=pathlib.Path, metavar="FILE", help="write the marks: one row per student")
+    grade.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="SECONDS",
+                       help=f"stop a test after this long (default {DEFAULT_TIME_LIMIT_S:g}; 0: no limit)")
     return main_parser
 
 
@@ -92,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif arguments.verb == "start":
             command_start(arguments.number, arguments.directory)
         else:
-            command_grade(arguments.directory, arguments.task, arguments.hidden, arguments.csv)
+            command_grade(arguments.directory, arguments.task, arguments.hidden, arguments.csv,
+                          arguments.time_limit)
     except AssignmentError as error:
         print(f"error: {error}", file=sys.stderr)
         return USAGE_ERROR

@@ -14,12 +14,16 @@ and sort the outcome into one of
 
 A task earns its points only if all of its tests pass. NumPy's warnings (overflow
 in exp, ...) are recorded instead of printed, and added to the message of a test
-that did not pass: they are usually the clue.
+that did not pass: they are usually the clue. Each test (and the import) has a
+time limit (``time_limit``, 60 s by default): an endless loop is an error, not a hang.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import pathlib
+import signal
+import threading
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +37,35 @@ __all__ = ["Report", "TaskResult", "TestOutcome", "find_assignments", "grade", "
            "grade_submissions", "hidden_tests", "write_csv"]
 
 PASS, FAIL, NOT_IMPLEMENTED, ERROR = "pass", "FAIL", "not implemented", "error"
+DEFAULT_TIME_LIMIT_S = 60.0
+
+
+class TimeLimitExceeded(Exception):
+    """A test (or the import of the student's file) ran past its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise TimeLimitExceeded in the running code after ``seconds``.
+
+    Uses SIGALRM, so it works in the main thread on Linux and macOS; elsewhere
+    (Windows, a worker thread) or with ``seconds`` None or 0 there is no limit.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not seconds or not usable:
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(f"ran longer than the time limit of {seconds:g} s (an endless loop?)")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -144,9 +177,13 @@ def hidden_tests(assignment: Assignment, hidden_dir: pathlib.Path) -> list[TaskT
 
 # ------------------------------------------------ running tests
 def grade(assignment: Assignment, student_path: pathlib.Path, task: str | None = None,
-          hidden: pathlib.Path | None = None) -> Report:
-    """Run ``assignment``'s tests (public, plus hidden ones from ``hidden``) on the file ``student_path``."""
-    student_path = pathlib.Path(student_path).resolve()
+          hidden: pathlib.Path | None = None, time_limit_s: float | None = DEFAULT_TIME_LIMIT_S) -> Report:
+    """Run ``assignment``'s tests (public, plus hidden ones from ``hidden``) on the file ``student_path``.
+
+    ``task`` ("2.3") runs only that task's tests; ``time_limit_s`` limits each test (None: no limit).
+    """
+    shown_path = pathlib.Path(student_path)  # as the user typed it, for the table
+    student_path = shown_path.resolve()  # to recognise the student's frames in tracebacks
     tests = list(assignment.tests) + (hidden_tests(assignment, hidden) if hidden is not None else [])
     points = task_points(tests, assignment.name)
     if task is not None:
@@ -155,36 +192,38 @@ def grade(assignment: Assignment, student_path: pathlib.Path, task: str | None =
         points = {task: points[task]}
     results = {task_id: TaskResult(task_id, task_points_) for task_id, task_points_ in points.items()}
 
-    student, import_error = _import_student(student_path)
+    student, import_error = _import_student(student_path, time_limit_s)
     for test in tests:
         if test.task_id not in results:
             continue
         if import_error is not None:
             outcome = TestOutcome(test, ERROR, import_error)
         else:
-            outcome = run_test(test, student, student_path)
+            outcome = run_test(test, student, student_path, time_limit_s)
         results[test.task_id].outcomes.append(outcome)
     ordered = sorted(results.values(), key=lambda result: task_sort_key(result.task_id))
-    return Report(assignment, student_path, ordered)
+    return Report(assignment, shown_path, ordered)
 
 
-def _import_student(path: pathlib.Path) -> tuple[ModuleType | None, str | None]:
+def _import_student(path: pathlib.Path, time_limit_s: float | None) -> tuple[ModuleType | None, str | None]:
     """The student's module, or the reason it cannot be imported (a SyntaxError, a NameError, ...)."""
     try:
-        with warnings.catch_warnings(record=True):
+        with warnings.catch_warnings(record=True), time_limit(time_limit_s):
             warnings.simplefilter("always")
             return import_file(path, "student"), None
     except Exception as error:  # the student's file: anything can go wrong in it
         return None, f"could not import {path.name}: " + _describe_error(error, path)
 
 
-def run_test(test: TaskTest, student: ModuleType, student_path: pathlib.Path) -> TestOutcome:
+def run_test(test: TaskTest, student: ModuleType, student_path: pathlib.Path,
+             time_limit_s: float | None = DEFAULT_TIME_LIMIT_S) -> TestOutcome:
     """Run one test on the student's module and classify what happened."""
     tinydl.manual_seed(0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            test.function(student)
+            with time_limit(time_limit_s):
+                test.function(student)
             return TestOutcome(test, PASS)
         except NotImplementedError as error:
             if _raised_in(error, student_path):
@@ -230,8 +269,8 @@ def _describe_error(error: BaseException, path: pathlib.Path) -> str:
 
 
 # ------------------------------------------------ folders and submissions
-def grade_folder(directory: pathlib.Path, task: str | None = None,
-                 hidden: pathlib.Path | None = None) -> list[Report]:
+def grade_folder(directory: pathlib.Path, task: str | None = None, hidden: pathlib.Path | None = None,
+                 time_limit_s: float | None = DEFAULT_TIME_LIMIT_S) -> list[Report]:
     """Grade a student's folder: one report per assignment whose student file it holds.
 
     ``task`` ("2.3") grades only that task, of assignment 2.
@@ -242,7 +281,8 @@ def grade_folder(directory: pathlib.Path, task: str | None = None,
         found = [assignment for assignment in found if task.split(".")[0] == str(assignment.number)]
         if not found:
             raise AssignmentError(f"--task {task}: {directory} holds no file of assignment {task.split('.')[0]}")
-    return [grade(assignment, directory / assignment.student_file, task, hidden) for assignment in found]
+    return [grade(assignment, directory / assignment.student_file, task, hidden, time_limit_s)
+            for assignment in found]
 
 
 def is_submissions_folder(directory: pathlib.Path) -> bool:
@@ -258,8 +298,8 @@ def is_submissions_folder(directory: pathlib.Path) -> bool:
         (sub / name).is_file() for sub in directory.iterdir() if sub.is_dir() for name in files)
 
 
-def grade_submissions(directory: pathlib.Path, task: str | None = None,
-                      hidden: pathlib.Path | None = None) -> dict[str, list[Report]]:
+def grade_submissions(directory: pathlib.Path, task: str | None = None, hidden: pathlib.Path | None = None,
+                      time_limit_s: float | None = DEFAULT_TIME_LIMIT_S) -> dict[str, list[Report]]:
     """Grade every student folder inside ``directory``: student (folder name) -> reports.
 
     A folder with no assignment file gets no reports (and zero marks in the CSV).
@@ -267,7 +307,7 @@ def grade_submissions(directory: pathlib.Path, task: str | None = None,
     marks: dict[str, list[Report]] = {}
     for student_dir in sorted(path for path in pathlib.Path(directory).iterdir() if path.is_dir()):
         try:
-            marks[student_dir.name] = grade_folder(student_dir, task, hidden)
+            marks[student_dir.name] = grade_folder(student_dir, task, hidden, time_limit_s)
         except AssignmentError as error:
             if "not an assignment folder" not in str(error) and "holds no file" not in str(error):
                 raise  # an instructor's mistake (bad --hidden or --task): stop, do not hand out zeros
