@@ -53,7 +53,7 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, ...], kernel_size: tuple[int, i
 
 
 class Conv2dFunction(Function):
-    """y[n, o] = sum over c, a, b of weight[o, c, a, b] * x_padded[n, c, i*stride + a, j*stride + b] + bias[o].
+    """y[n, o, i, j] = sum_{c,a,b} weight[o, c, a, b] * x_padded[n, c, i*stride + a, j*stride + b] + bias[o].
 
     x: (N, C, H, W); weight: (O, C, kh, kw); bias: (O,) or None; y: (N, O, out_h, out_w).
     """
@@ -68,7 +68,8 @@ class Conv2dFunction(Function):
         y = weight_matrix @ cols                                     # (N, O, L)
         if bias is not None:
             y = y + bias.detach().numpy().reshape(-1, 1)
-        ctx.cols, ctx.weight_matrix, ctx.x_shape, ctx.weight_shape = cols, weight_matrix, x.shape, weight.shape
+        ctx.cols, ctx.weight_matrix = cols, weight_matrix
+        ctx.x_shape, ctx.weight_shape = x.shape, weight.shape
         ctx.stride, ctx.padding, ctx.has_bias = stride, padding, bias is not None
         out_h = output_size(x.shape[2], kh, stride, padding)
         return tinydl.from_numpy(y.reshape(y.shape[0], out_channels, out_h, -1))   # (N, O, out_h, out_w)
@@ -99,7 +100,7 @@ class Conv2d(Module):
         # Task 6.3
         kh, kw = pair(kernel_size)
         self.stride, self.padding = stride, padding
-        bound = 1 / math.sqrt(in_channels * kh * kw)               # PyTorch's default: U(-1/sqrt(fan_in), ...)
+        bound = 1 / math.sqrt(in_channels * kh * kw)      # PyTorch's default: U(-1/sqrt(fan_in), ...)
         self.weight = Parameter(tinydl.rand(out_channels, in_channels, kh, kw) * 2 * bound - bound)
         self.bias = Parameter(tinydl.rand(out_channels) * 2 * bound - bound) if bias else None
 

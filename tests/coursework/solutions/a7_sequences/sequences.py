@@ -58,7 +58,8 @@ class RNNCellFunction(Function):
         # Task 7.2
         x, h = x.detach().numpy(), h.detach().numpy()
         weight_ih, weight_hh = weight_ih.detach().numpy(), weight_hh.detach().numpy()
-        h_next = np.tanh(x @ weight_ih.T + bias_ih.detach().numpy() + h @ weight_hh.T + bias_hh.detach().numpy())
+        bias = bias_ih.detach().numpy() + bias_hh.detach().numpy()
+        h_next = np.tanh(x @ weight_ih.T + h @ weight_hh.T + bias)              # (N, H)
         ctx.x, ctx.h, ctx.weight_ih, ctx.weight_hh, ctx.h_next = x, h, weight_ih, weight_hh, h_next
         return tinydl.from_numpy(h_next)
 
@@ -76,7 +77,7 @@ class RNNCellFunction(Function):
 
 
 class RNNCell(Module):
-    """PyTorch's nn.RNNCell(input_size, hidden_size) with tanh; every parameter from U(-1/sqrt(H), 1/sqrt(H))."""
+    """PyTorch's nn.RNNCell(input_size, hidden_size) with tanh; parameters from U(-1/sqrt(H), 1/sqrt(H))."""
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()

@@ -11,8 +11,6 @@ names that mistake.
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 
 import tinydl
@@ -30,9 +28,9 @@ def quadratic_grad(p: np.ndarray) -> np.ndarray:
     return A * p + B
 
 
-def run_optimizer(make_optimizer: Callable, steps: int, lrs: list[float] | None = None,
+def run_optimizer(make_optimizer, steps: int, lrs: list[float] | None = None,
                   dtype=tinydl.float64) -> tuple[list[np.ndarray], object, tinydl.Tensor]:
-    """p after each of ``steps`` steps of the student's optimizer (lrs[k]: the lr set before step k)."""
+    """p after each of ``steps`` steps of ``make_optimizer([p])`` (lrs[k]: the lr set before step k)."""
     p = tinydl.tensor(P0, dtype=dtype, requires_grad=True)
     optimizer = make_optimizer([p])
     trajectory = []
@@ -104,7 +102,8 @@ def assert_same_trajectory(name: str, got: list[np.ndarray], expected: list[np.n
             raise AssertionError(
                 f"{name}: after step {k + 1}, p = {np.array2string(p_got, precision=6)}, expected "
                 f"{np.array2string(p_expected, precision=6)}"
-                + (f" (the {k} steps before were right)" if k else "") + "; compare your update with statement.md")
+                + (f" (the {k} steps before were right)" if k else "")
+                + "; compare your update with statement.md")
 
 
 # ------------------------------------------------------------------ Task 4.1: plain SGD
@@ -233,8 +232,8 @@ def test_adam_weight_decay(student) -> None:
                            rtol=1e-6)
 
 
-def fits_a_line(name: str, make_optimizer: Callable) -> None:
-    """Fit y = 3x - 1 with tinydl.nn.Linear in 150 steps of the optimizer."""
+def fits_a_line(name: str, make_optimizer) -> None:
+    """Fit y = 3x - 1 with tinydl.nn.Linear in 150 steps of ``make_optimizer(model.parameters())``."""
     x = np.linspace(-1, 1, 32).reshape(-1, 1)
     inputs, targets = tinydl.tensor(x), tinydl.tensor(3 * x - 1)
     model = tinydl.nn.Linear(1, 1).double()
@@ -244,7 +243,8 @@ def fits_a_line(name: str, make_optimizer: Callable) -> None:
         loss = ((model(inputs) - targets) ** 2).mean()
         loss.backward()
         optimizer.step()
-    assert loss.item() < 1e-3, f"{name} did not fit y = 3x - 1 in 150 steps: mean squared error {loss.item():.3g}"
+    assert loss.item() < 1e-3, (f"{name} did not fit y = 3x - 1 in 150 steps: "
+                                f"mean squared error {loss.item():.3g}")
 
 
 @task("4.2")

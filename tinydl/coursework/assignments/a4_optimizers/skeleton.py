@@ -3,6 +3,8 @@
 Read statement.md first. Fill in every ``raise NotImplementedError("Task 4.x ...")``,
 then grade with ``python -m tinydl.coursework grade .``
 
+``params`` is what PyTorch's optimizers take: an iterable of parameters
+(``model.parameters()``), or of dicts such as ``{"params": [...], "lr": 0.01}``.
 What the base class ``tinydl.optim.Optimizer`` gives you:
     self.param_groups   a list of dicts: {"params": [p, ...], "lr": ..., and the other options}
     self.state          a dict {parameter: dict}, empty at first: keep per-parameter state here
@@ -11,8 +13,6 @@ Inside step(), work under ``tinydl.no_grad()`` (an update is not part of any gra
 change each parameter in place (``p -= ...``), so the model keeps the same tensor.
 """
 from __future__ import annotations
-
-from typing import Any, Iterable
 
 import tinydl
 from tinydl import Tensor
@@ -29,7 +29,7 @@ class SGD(Optimizer):
         p = p - lr * g                                      (Task 4.1)
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
@@ -48,7 +48,7 @@ class SGD(Optimizer):
         gradient g = grad, and return the direction to step along: b, or g + momentum * b
         with Nesterov.
         """
-        raise NotImplementedError("Task 4.2: SGD.momentum_direction: the momentum buffer, dampening, nesterov")
+        raise NotImplementedError("Task 4.2: SGD.momentum_direction: momentum buffer, dampening, nesterov")
 
 
 class Adam(Optimizer):
@@ -62,7 +62,7 @@ class Adam(Optimizer):
         p = p - lr * m_hat / (sqrt(v_hat) + eps)
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 

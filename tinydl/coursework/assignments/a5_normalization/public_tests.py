@@ -47,21 +47,24 @@ def test_layer_norm_forward(student) -> None:
         x, weight, bias = example(*shape), example(5, seed=1), example(5, seed=2)
         x32, weight32, bias32 = (tinydl.tensor(a, dtype=tinydl.float32) for a in (x, weight, bias))
         y = student.LayerNormFunction.apply(x32, weight32, bias32, EPS)
-        expect_close(y, normalized(x, (-1,)) * weight + bias, f"LayerNormFunction forward on {shape}", atol=1e-5, hint="normalize over the last axis with the biased variance (divide by D), then "
-                          "scale by weight and shift by bias")
+        expect_close(y, normalized(x, (-1,)) * weight + bias,
+                     f"LayerNormFunction forward on {shape} (normalize over the last axis with the biased "
+                     "variance (divide by D), then scale by weight and shift by bias)",
+                     atol=1e-5)
         expect_dtype(y, tinydl.float32, "LayerNormFunction forward of float32 inputs")
 
 
-@task("5.1", points=3)
+@task("5.1")
 def test_layer_norm_gradients(student) -> None:
     """Strict float64 gradcheck of dx, dweight, dbias on (4, 5) and (2, 3, 4)."""
-    reject_constant_statistics("LayerNormFunction", student.LayerNormFunction, example(4, 5), example(5, seed=1),
-                               (-1,))
+    reject_constant_statistics("LayerNormFunction", student.LayerNormFunction, example(4, 5),
+                               example(5, seed=1), (-1,))
     for shape in [(4, 5), (2, 3, 4)]:
         d = shape[-1]
         inputs = [tinydl.tensor(a, requires_grad=True) for a in (example(*shape), example(d, seed=1),
                                                                   example(d, seed=2))]
-        expect_gradients(lambda x, weight, bias: student.LayerNormFunction.apply(x, weight, bias, EPS), inputs,
+        function = student.LayerNormFunction
+        expect_gradients(lambda x, weight, bias: function.apply(x, weight, bias, EPS), inputs,
                          f"LayerNormFunction.backward on {shape}")
 
 
@@ -73,8 +76,8 @@ def test_layer_norm_module(student) -> None:
     parameters = dict(layer.named_parameters())
     assert set(parameters) == {"weight", "bias"}, (
         f"LayerNorm's parameters must be 'weight' and 'bias' (PyTorch's names), got {sorted(parameters)}")
-    expect_close(parameters["weight"], np.ones(5), "LayerNorm(5).weight", hint="initialize weight to ones")
-    expect_close(parameters["bias"], np.zeros(5), "LayerNorm(5).bias", hint="initialize bias to zeros")
+    expect_close(parameters["weight"], np.ones(5), "LayerNorm(5).weight (initialize weight to ones)")
+    expect_close(parameters["bias"], np.zeros(5), "LayerNorm(5).bias (initialize bias to zeros)")
     x = example(3, 5)
     with tinydl.no_grad():
         layer.weight.copy_(tinydl.tensor(example(5, seed=1)))
@@ -82,7 +85,8 @@ def test_layer_norm_module(student) -> None:
     expect_close(y, normalized(x, (-1,)) * example(5, seed=1), "LayerNorm(5)(x)")
     y.sum().backward()
     for name, p in parameters.items():
-        assert p.grad is not None, f"LayerNorm.{name}.grad is None after backward: pass it to LayerNormFunction"
+        assert p.grad is not None, (f"LayerNorm.{name}.grad is None after backward: "
+                                    "pass it to LayerNormFunction.apply")
 
 
 # ------------------------------------------------------------------ Task 5.3: BatchNormFunction
@@ -92,22 +96,24 @@ def test_batch_norm_forward(student) -> None:
     for shape, axes in [((6, 3), (0,)), ((4, 3, 5), (0, 2))]:
         x, weight, bias = example(*shape), example(3, seed=1), example(3, seed=2)
         channel = (3,) if len(shape) == 2 else (3, 1)
-        y = student.BatchNormFunction.apply(tinydl.tensor(x), tinydl.tensor(weight), tinydl.tensor(bias), EPS)
+        y = student.BatchNormFunction.apply(*(tinydl.tensor(a) for a in (x, weight, bias)), EPS)
         expected = normalized(x, axes) * weight.reshape(channel) + bias.reshape(channel)
-        expect_close(y, expected, f"BatchNormFunction forward on {shape}", hint="each channel c is normalized with the mean and biased variance of x[:, c] "
-                          "(and over L for (N, C, L) input)")
+        expect_close(y, expected,
+                     f"BatchNormFunction forward on {shape} (each channel c is normalized with the mean and "
+                     "biased variance of x[:, c] (and over L for (N, C, L) input))")
 
 
-@task("5.3", points=3)
+@task("5.3")
 def test_batch_norm_gradients(student) -> None:
     """Strict float64 gradcheck of dx, dweight, dbias on (5, 3) and (3, 2, 4)."""
-    reject_constant_statistics("BatchNormFunction", student.BatchNormFunction, example(3, 2, 4), example(2, seed=1),
-                               (0, 2))
+    reject_constant_statistics("BatchNormFunction", student.BatchNormFunction, example(3, 2, 4),
+                               example(2, seed=1), (0, 2))
     for shape in [(5, 3), (3, 2, 4)]:
         c = shape[1]
         inputs = [tinydl.tensor(a, requires_grad=True) for a in (example(*shape), example(c, seed=1),
                                                                   example(c, seed=2))]
-        expect_gradients(lambda x, weight, bias: student.BatchNormFunction.apply(x, weight, bias, EPS), inputs,
+        function = student.BatchNormFunction
+        expect_gradients(lambda x, weight, bias: function.apply(x, weight, bias, EPS), inputs,
                          f"BatchNormFunction.backward on {shape}")
 
 
@@ -132,18 +138,21 @@ def test_batch_norm_running_statistics(student) -> None:
             running_mean = 0.9 * running_mean + 0.1 * batch.mean(axis=axes)
             running_var = 0.9 * running_var + 0.1 * batch.var(axis=axes, ddof=1)
             biased_var = 0.9 * biased_var + 0.1 * batch.var(axis=axes)
-        expect_close(layer.running_mean, running_mean, f"running_mean after two batches of {shape}", hint="running_mean = 0.9 * running_mean + 0.1 * (the batch's mean), starting at zeros")
+        expect_close(layer.running_mean, running_mean,
+                     f"running_mean after two batches of {shape} (running_mean = 0.9 * running_mean + 0.1 * "
+                     "(the batch's mean), starting at zeros)")
         got_var = layer.running_var.detach().numpy()
         if np.allclose(got_var, biased_var, rtol=1e-5):
             raise AssertionError(
                 f"wrong running variance after two batches of {shape}: running_var was updated with the "
                 "biased batch variance (divided by n); PyTorch uses the unbiased one, divided by n - 1 "
                 "(n values per channel), while the batch itself is normalized with the biased one")
-        expect_close(got_var, running_var, f"running_var after two batches of {shape}", hint="wrong running variance: running_var = 0.9 * running_var + 0.1 * (the batch's "
-                          "unbiased variance), starting at ones")
+        expect_close(got_var, running_var,
+                     f"running_var after two batches of {shape} (wrong running variance: running_var = 0.9 "
+                     "* running_var + 0.1 * (the batch's unbiased variance), starting at ones)")
 
 
-@task("5.4", points=3)
+@task("5.4")
 def test_batch_norm_eval_uses_running_statistics(student) -> None:
     """In eval(): normalize with running_mean and running_var, and leave them unchanged."""
     layer, _ = trained_batch_norm(student, (6, 3))
@@ -156,15 +165,20 @@ def test_batch_norm_eval_uses_running_statistics(student) -> None:
     if np.allclose(y.detach().numpy(), batch_statistics, atol=1e-4):
         raise AssertionError("in eval() BatchNorm1d normalized with the batch's own statistics: "
                              "use the running statistics (running_mean, running_var) instead")
-    expect_close(y, (x - running_mean) / np.sqrt(running_var + EPS), "BatchNorm1d(3).eval()(x)", hint="in eval() use the running statistics: (x - running_mean) / sqrt(running_var + eps)")
-    expect_close(layer.running_mean, running_mean, "running_mean after an eval() call", hint="eval() must not update the running statistics")
+    expect_close(y, (x - running_mean) / np.sqrt(running_var + EPS),
+                 "BatchNorm1d(3).eval()(x) (in eval() use the running statistics: (x - running_mean) / "
+                 "sqrt(running_var + eps))")
+    expect_close(layer.running_mean, running_mean,
+                 "running_mean after an eval() call (eval() must not update the running statistics)")
     one = layer(tinydl.tensor(x[:1]))
-    expect_close(one, y.detach().numpy()[:1], "BatchNorm1d in eval() on one sample", hint="in eval() each sample's output must not depend on the rest of the batch")
+    expect_close(one, y.detach().numpy()[:1],
+                 "BatchNorm1d in eval() on one sample (in eval() each sample's output must not depend on "
+                 "the rest of the batch)")
 
 
-@task("5.4", points=3)
+@task("5.4")
 def test_batch_norm_buffers_and_training_gradients(student) -> None:
-    """Buffers running_mean/running_var in the state_dict; train() output and gradients use batch statistics."""
+    """Buffers running_mean/running_var in the state_dict; train() uses the batch's statistics."""
     layer = student.BatchNorm1d(3)
     state = layer.state_dict()
     for name, value in [("running_mean", np.zeros(3)), ("running_var", np.ones(3))]:

@@ -45,7 +45,7 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, ...], kernel_size: tuple[int, i
 
 
 class Conv2dFunction(Function):
-    """y[n, o, i, j] = sum over c, a, b of weight[o, c, a, b] * x_padded[n, c, i*stride + a, j*stride + b] + bias[o].
+    """y[n, o, i, j] = sum_{c,a,b} weight[o, c, a, b] * x_padded[n, c, i*stride + a, j*stride + b] + bias[o].
 
     x: (N, C, H, W); weight: (O, C, kh, kw); bias: (O,) or None; y: (N, O, out_h, out_w).
     """

@@ -7,7 +7,7 @@ import tinydl
 from tinydl.coursework import task
 from tinydl.coursework.checks import expect_close, expect_gradients, expect_shape
 
-TITLE = "Sequences: Embedding, a vanilla RNN cell, backprop through time"
+TITLE = "Sequences: Embedding and an RNN cell"
 STUDENT_FILE = "sequences.py"
 
 
@@ -35,9 +35,10 @@ def test_embedding_forward(student) -> None:
     weight = example(5, 3)
     indices = np.array([[0, 4, 1], [4, 4, 2]])
     y = student.EmbeddingFunction.apply(tinydl.tensor(indices), tinydl.tensor(weight))
-    expect_shape(y, (2, 3, 3), "EmbeddingFunction(indices (2, 3), weight (5, 3))",
-                 hint="the output has the indices' shape plus the embedding dimension: indices.shape + (D,)")
-    expect_close(y, weight[indices], "EmbeddingFunction forward", hint="row indices[i, j] of weight")
+    expect_shape(y, (2, 3, 3),
+                 "EmbeddingFunction(indices (2, 3), weight (5, 3)) (the output has the indices' shape plus "
+                 "the embedding dimension: indices.shape + (D,))")
+    expect_close(y, weight[indices], "EmbeddingFunction forward (row indices[i, j] of weight)")
 
 
 @task("7.1")
@@ -57,9 +58,9 @@ def test_embedding_repeated_indices_accumulate(student) -> None:
         raise AssertionError("EmbeddingFunction.backward: a row looked up more than once (repeated indices) "
                              "must receive the SUM of its gradients; `grad[indices] = grad_out` keeps only "
                              "the last one: use np.add.at(grad, indices, grad_out)")
-    expect_close(weight.grad, expected, "dL/dweight of an embedding with repeated indices",
-                 hint="row r of the gradient is the sum of grad_out over every position where indices == r; "
-                      "rows never looked up get 0")
+    expect_close(weight.grad, expected,
+                 "dL/dweight of an embedding with repeated indices (row r of the gradient is the sum of "
+                 "grad_out over every position where indices == r; rows never looked up get 0)")
 
 
 @task("7.1")
@@ -72,7 +73,7 @@ def test_embedding_gradients_and_module(student) -> None:
     parameters = dict(layer.named_parameters())
     assert set(parameters) == {"weight"}, f"Embedding has one parameter, 'weight'; got {sorted(parameters)}"
     values = parameters["weight"].detach().numpy()
-    expect_shape(values, (200, 10), "Embedding(200, 10).weight", hint="(num_embeddings, embedding_dim)")
+    expect_shape(values, (200, 10), "Embedding(200, 10).weight ((num_embeddings, embedding_dim))")
     assert abs(values.mean()) < 0.1 and 0.9 < values.std() < 1.1, (
         f"Embedding's weight must be drawn from N(0, 1) (PyTorch's default): mean {values.mean():.3f}, "
         f"std {values.std():.3f}")
@@ -84,8 +85,9 @@ def test_embedding_gradients_and_module(student) -> None:
 def test_rnn_cell_forward(student) -> None:
     arrays = cell_example()
     y = student.RNNCellFunction.apply(*(tinydl.tensor(a) for a in arrays))
-    expect_close(y, rnn_step(*arrays), "RNNCellFunction forward",
-                 hint="h' = tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + bias_hh)")
+    expect_close(y, rnn_step(*arrays),
+                 "RNNCellFunction forward (h' = tanh(x @ weight_ih.T + bias_ih + h @ weight_hh.T + "
+                 "bias_hh))")
 
 
 @task("7.2")
@@ -102,7 +104,7 @@ def test_rnn_cell_gradients(student) -> None:
     expect_gradients(student.RNNCellFunction.apply, inputs, "RNNCellFunction.backward")
 
 
-# ------------------------------------------------------------------ Task 7.3: RNNCell and backprop through time
+# ------------------------------------------------------------------ Task 7.3: RNNCell, backprop through time
 @task("7.3", points=2)
 def test_rnn_cell_module(student) -> None:
     """RNNCell(3, 4): PyTorch's parameter names, shapes and U(-1/sqrt(H), 1/sqrt(H)); hx defaults to zeros."""
@@ -117,8 +119,8 @@ def test_rnn_cell_module(student) -> None:
         assert 0 < largest <= 0.5, (f"RNNCell(3, 4).{name} must be drawn from U(-1/sqrt(4), 1/sqrt(4)) = "
                                     f"U(-0.5, 0.5); its largest |value| is {largest:.3f}")
     x = tinydl.tensor(example(2, 3), dtype=tinydl.float32)
-    expect_close(cell(x), cell(x, tinydl.zeros(2, 4)), "RNNCell(3, 4)(x) without hx",
-                 hint="when hx is None, start from zeros of shape (N, hidden_size)")
+    expect_close(cell(x), cell(x, tinydl.zeros(2, 4)),
+                 "RNNCell(3, 4)(x) without hx (when hx is None, start from zeros of shape (N, hidden_size))")
 
 
 class Unrolled(tinydl.nn.Module):
@@ -135,7 +137,7 @@ class Unrolled(tinydl.nn.Module):
 
 @task("7.3")
 def test_run_rnn_backprop_through_time(student) -> None:
-    """run_rnn over T = 4 steps: hidden states as the loop h_t = cell(x_t, h_{t-1}); gradcheck through time."""
+    """run_rnn over T = 4 steps: the loop h_t = cell(x_t, h_{t-1}); gradcheck through time."""
     cell = student.RNNCell(3, 4).double()
     xs, h0 = example(4, 2, 3, seed=7), 0.5 * example(2, 4, seed=8)
     hidden = student.run_rnn(cell, tinydl.tensor(xs), tinydl.tensor(h0))
@@ -144,8 +146,9 @@ def test_run_rnn_backprop_through_time(student) -> None:
     for x in xs:
         h = rnn_step(x, h, *weights)
         expected.append(h)
-    expect_close(hidden, np.stack(expected), "run_rnn(cell, xs (4, 2, 3), h0)",
-                 hint="hidden states (T, N, H): h_t = cell(x_t, h_{t-1}) starting from h0, stacked over time")
+    expect_close(hidden, np.stack(expected),
+                 "run_rnn(cell, xs (4, 2, 3), h0) (hidden states (T, N, H): h_t = cell(x_t, h_{t-1}) "
+                 "starting from h0, stacked over time)")
     # Backprop through time is the engine's job here: checked end to end (not strict: your
     # RNNCellFunction.backward was checked strictly in Task 7.2).
     tinydl.gradcheck(Unrolled(student, cell), [tinydl.tensor(xs, requires_grad=True),
@@ -171,12 +174,14 @@ def test_char_rnn_learns_the_next_character(student) -> None:
     vocabulary_size = len(set(TEXT))
     model = student.CharRNN(vocabulary_size)
     logits = model(inputs)
-    expect_shape(logits, (16, len(TEXT), vocabulary_size), "CharRNN(V)(indices of shape (T, N))",
-                 hint="logits (T, N, V): one score per character of the vocabulary, at every step")
+    expect_shape(logits, (16, len(TEXT), vocabulary_size),
+                 "CharRNN(V)(indices of shape (T, N)) (logits (T, N, V): one score per character of the "
+                 "vocabulary, at every step)")
     optimizer = tinydl.optim.Adam(model.parameters(), lr=0.05)
     for _ in range(60):
         optimizer.zero_grad()
-        loss = tinydl.nn.functional.cross_entropy(model(inputs).reshape(-1, vocabulary_size), targets.reshape(-1))
+        logits = model(inputs).reshape(-1, vocabulary_size)          # (T, N, V) -> (T*N, V)
+        loss = tinydl.nn.functional.cross_entropy(logits, targets.reshape(-1))
         loss.backward()
         optimizer.step()
     with tinydl.no_grad():

@@ -60,15 +60,15 @@ class RNNCellFunction(Function):
 
     @staticmethod
     def backward(ctx, grad_out: Tensor) -> tuple:
-        """Return the six gradients (dx, dh, dweight_ih, dweight_hh, dbias_ih, dbias_hh), each of its input's shape."""
+        """Return (dx, dh, dweight_ih, dweight_hh, dbias_ih, dbias_hh), each of its input's shape."""
         raise NotImplementedError("Task 7.2: RNNCellFunction.backward")
 
 
 class RNNCell(Module):
     """PyTorch's nn.RNNCell(input_size, hidden_size) with tanh.
 
-    Parameters weight_ih (H, I), weight_hh (H, H), bias_ih (H,), bias_hh (H,), all drawn
-    from U(-1/sqrt(H), 1/sqrt(H)). forward(x, hx=None): hx defaults to zeros (N, H).
+    Parameters weight_ih (H, I), weight_hh (H, H), bias_ih (H,), bias_hh (H,), each drawn from
+    U(-1/sqrt(H), 1/sqrt(H)). forward(x, hx=None): hx defaults to zeros (N, H).
     """
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
