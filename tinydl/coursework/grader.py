@@ -305,7 +305,9 @@ def grade_submissions(directory: pathlib.Path, task: str | None = None, hidden: 
     A folder with no assignment file gets no reports (and zero marks in the CSV).
     """
     marks: dict[str, list[Report]] = {}
-    for student_dir in sorted(path for path in pathlib.Path(directory).iterdir() if path.is_dir()):
+    folders = [path for path in pathlib.Path(directory).iterdir()
+               if path.is_dir() and not path.name.startswith((".", "__"))]  # not .git, __pycache__
+    for student_dir in sorted(folders):
         try:
             marks[student_dir.name] = grade_folder(student_dir, task, hidden, time_limit_s)
         except AssignmentError as error:
