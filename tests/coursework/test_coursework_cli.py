@@ -100,6 +100,14 @@ def test_numpy_warnings_are_added_to_the_failure_message(tmp_path):
     assert "NumPy warned while this test ran: RuntimeWarning: invalid value encountered in multiply" in message
 
 
+def test_grading_again_reads_the_edited_file_and_leaves_no_pycache(tmp_path, sign_bug):
+    folder = sign_bug.parent
+    assert statuses(grade(A1, sign_bug))["1.1"] == FAIL
+    sign_bug.write_text(SOLUTION.read_text())  # fixed within the same second: no stale bytecode
+    assert statuses(grade(A1, sign_bug))["1.1"] == PASS
+    assert sorted(path.name for path in folder.iterdir()) == [A1.student_file]
+
+
 def test_the_table_lists_tasks_points_results_then_each_failure(sign_bug):
     table = grade(A1, sign_bug).table()
     lines = table.splitlines()
@@ -210,6 +218,7 @@ def test_grade_a_folder_of_submissions_into_a_csv(tmp_path, capsys, sign_bug):
     student_folder(submissions, sign_bug, "bob")
     student_folder(submissions, A1.folder / "skeleton.py", "cy")
     (submissions / "dee").mkdir()  # handed in nothing
+    (submissions / "__pycache__").mkdir()  # not a student
     marks = tmp_path / "marks.csv"
     status, out, _ = run_cli(capsys, "grade", submissions, "--csv", marks)
     assert status == 0

@@ -33,8 +33,9 @@ import tinydl
 from . import (Assignment, AssignmentError, TaskTest, assignments, import_file, load_tests, task_points,
                task_sort_key)
 
-__all__ = ["Report", "TaskResult", "TestOutcome", "find_assignments", "grade", "grade_folder",
-           "grade_submissions", "hidden_tests", "write_csv"]
+__all__ = ["DEFAULT_TIME_LIMIT_S", "Report", "TaskResult", "TestOutcome", "TimeLimitExceeded", "find_assignments",
+           "format_marks", "grade", "grade_folder", "grade_submissions", "hidden_tests", "is_submissions_folder",
+           "marks_table", "run_test", "time_limit", "write_csv"]
 
 PASS, FAIL, NOT_IMPLEMENTED, ERROR = "pass", "FAIL", "not implemented", "error"
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -305,7 +306,9 @@ def grade_submissions(directory: pathlib.Path, task: str | None = None, hidden: 
     A folder with no assignment file gets no reports (and zero marks in the CSV).
     """
     marks: dict[str, list[Report]] = {}
-    for student_dir in sorted(path for path in pathlib.Path(directory).iterdir() if path.is_dir()):
+    folders = [path for path in pathlib.Path(directory).iterdir()
+               if path.is_dir() and not path.name.startswith((".", "__"))]  # not .git, __pycache__
+    for student_dir in sorted(folders):
         try:
             marks[student_dir.name] = grade_folder(student_dir, task, hidden, time_limit_s)
         except AssignmentError as error:
