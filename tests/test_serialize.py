@@ -47,6 +47,17 @@ def test_round_trip_of_nested_state(tmp_path):
     assert path.exists() and not list(tmp_path.glob("*.tmp"))  # written atomically, under the given name
 
 
+def test_zero_dim_tensors_keep_their_shape(tmp_path):
+    """BatchNorm's num_batches_tracked is 0-d: it must come back 0-d, not as shape (1,)."""
+    state = {"count": tinydl.tensor(7), "scale": tinydl.tensor(0.5, dtype=tinydl.float64)}
+    for suffix in ("npz", "safetensors"):
+        path = tmp_path / f"state.{suffix}"
+        tinydl.save(state, path)
+        loaded = tinydl.load(path)
+        assert loaded["count"].shape == () and loaded["count"].item() == 7
+        assert loaded["scale"].shape == () and loaded["scale"].dtype == tinydl.float64
+
+
 def test_resume_is_bit_identical(tmp_path):
     tinydl.manual_seed(0)
     model = make_model()

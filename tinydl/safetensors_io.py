@@ -76,7 +76,7 @@ def save_safetensors(state_dict: Any, path: str | os.PathLike) -> None:
         if array.dtype.kind not in ALLOWED_KINDS:
             raise SafetensorsError(f"save: {name!r} has dtype {array.dtype}; "
                                    "only numeric and bool tensors fit")
-        arrays[name] = numpy.ascontiguousarray(array)
+        arrays[name] = numpy.require(array, requirements="C")  # (ascontiguousarray would make a 0-d array 1-d)
     # "format": "pt" tells readers such as Hugging Face transformers that names and layouts
     # are PyTorch's, which tinydl's state dicts follow.
     payload = _library().save(arrays, metadata={"format": "pt", "written_by": "tinydl"})

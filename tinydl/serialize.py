@@ -38,7 +38,7 @@ class CheckpointError(ValueError):
 
 
 def _digest(array: numpy.ndarray) -> str:
-    return hashlib.sha256(numpy.ascontiguousarray(array).tobytes()).hexdigest()
+    return hashlib.sha256(numpy.require(array, requirements="C").tobytes()).hexdigest()
 
 
 # ------------------------------------------------------------------ save
@@ -60,7 +60,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
             if array.dtype.kind not in ALLOWED_KINDS:
                 raise TypeError(f"save: {where} has dtype {array.dtype}; only numeric and bool tensors can be saved")
             name = f"t{len(arrays)}"
-            arrays[name] = numpy.ascontiguousarray(array)
+            arrays[name] = numpy.require(array, requirements="C")  # (ascontiguousarray would make a 0-d array 1-d)
             return {"tensor": name, "dtype": str(array.dtype), "shape": list(array.shape),
                     "device": value.device if isinstance(value, Tensor) else backend.device_of(value),
                     "kind": "tensor" if isinstance(value, Tensor) else "ndarray",
