@@ -210,6 +210,23 @@ def test_a_backward_returning_the_wrong_kind_is_named(monkeypatch, returns, erro
         _Double.apply(x).sum().backward()                 # on a leaf
 
 
+def test_extra_trailing_none_gradients_are_dropped_as_in_pytorch():
+    """A backward written for an optional argument the call left out: (grad, None) for one input."""
+    class Scale(tinydl.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, factor=3.0):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out * ctx.factor, None
+
+    x = tinydl.tensor([1.0, 2.0], requires_grad=True)
+    Scale.apply(x).sum().backward()
+    assert host(x.grad).tolist() == [3.0, 3.0]
+
+
 def test_a_backward_returning_a_tensor_or_an_array_is_used():
     for returns in (lambda g: g * 2, lambda g: (g * 2).array):
         _Double.returns = staticmethod(returns)

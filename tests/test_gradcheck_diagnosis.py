@@ -249,3 +249,18 @@ def test_planted_factor_is_recognised_for_any_shape(shape, seed, factor):
         assert "sign flipped" in message
     else:
         assert f"constant factor: analytical = {factor:g} x numerical" in message
+
+
+def test_a_backward_that_returns_nan_everywhere_is_diagnosed_not_a_crash():
+    class NanBackward(tinydl.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            return grad_out * float("nan")
+
+    x = tinydl.tensor([0.5, -1.0, 2.0], dtype=tinydl.float64, requires_grad=True)
+    with pytest.raises(tinydl.autograd.GradcheckError, match="backward produced NaN or inf"):
+        tinydl.gradcheck(NanBackward.apply, (x,))

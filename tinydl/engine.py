@@ -737,8 +737,7 @@ def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, 
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
         if len(input_grads) != len(node.parents):
-            raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
-                               f"gradients, but forward took {len(node.parents)} arguments")
+            input_grads = _one_gradient_per_argument(node, input_grads)
         if backward_observers:
             input_grads = tuple(None if parent is None or grad is None else
                                 _fit_to_input(node, position, parent, grad)
@@ -757,6 +756,17 @@ def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, 
         if not retain_graph:  # free what this node kept alive for backward
             node.saved_tensors = ()
             node.freed = True
+
+
+def _one_gradient_per_argument(node: Node, input_grads: tuple) -> tuple:
+    """backward returned more or fewer gradients than forward took arguments: PyTorch drops
+    extra trailing Nones (a backward written for optional arguments left out); anything else
+    is an error."""
+    expected = len(node.parents)
+    if len(input_grads) > expected and all(grad is None for grad in input_grads[expected:]):
+        return input_grads[:expected]
+    raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
+                       f"gradients, but forward took {expected} arguments")
 
 
 def _fit_to_input(node: Node, position: int, parent: "Node | Tensor", grad: Any) -> Any:

@@ -77,7 +77,8 @@ def describe_elements(numerical: Any, failing: Any, left: Any, right: Any, conte
     label, x, analytical = context["label"], context["x"], context["analytical"]
     error = numpy.abs(analytical - numerical)
     allowed = context["atol"] + context["rtol"] * numpy.abs(numerical)
-    worst = numpy.unravel_index(numpy.nanargmax(numpy.where(failing, error - allowed, -numpy.inf)),
+    excess = numpy.where(numpy.isnan(error), numpy.inf, error - allowed)  # a NaN gradient is the worst
+    worst = numpy.unravel_index(numpy.argmax(numpy.where(failing, excess, -numpy.inf)),
                                 x.shape) if x.ndim else ()
     diagnosis = diagnose_values(analytical, numerical, context)
     if diagnosis is None:
@@ -85,7 +86,7 @@ def describe_elements(numerical: Any, failing: Any, left: Any, right: Any, conte
     lines = [
         f"gradcheck: gradient of {label} (shape {tuple(x.shape)}) is wrong at element {_element(worst)}: "
         f"analytical {analytical[worst]:.6g}, numerical {numerical[worst]:.6g} "
-        f"(worst error {numpy.nanmax(error):.3g}, allowed {allowed[worst]:.3g}; "
+        f"(worst error {error.max():.3g}, allowed {allowed[worst]:.3g}; "
         f"{int(failing.sum())} of {x.numel()} elements fail)",
         "diagnosis: " + (diagnosis or "no simple pattern (not a sign, factor, transpose or kink); "
                          "compare the two arrays below"),
