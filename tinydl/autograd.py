@@ -20,7 +20,9 @@ from typing import Any, Callable, Sequence
 
 import tinydl.backend as backend
 from .gradcheck import GradcheckError, GradcheckWarning, gradcheck
-from .engine import NO_HIGHER_ORDER, Context, Node, Tensor, enable_grad, is_grad_enabled, no_grad, run_backward
+from .backend import Array
+from .engine import (NO_HIGHER_ORDER, Context, Node, Tensor, enable_grad, is_grad_enabled, no_grad, record_node,
+                     run_backward)
 from .engine import Function as _ArrayFunction
 
 
@@ -38,6 +40,46 @@ class Function(_ArrayFunction):
     """
 
     sees_tensors = True
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """Run forward on the Tensors themselves, under no_grad (the Function is one node)."""
+        parents = tuple((arg.grad_fn or arg) if isinstance(arg, Tensor) and arg.requires_grad else None
+                        for arg in args)
+        record = is_grad_enabled() and any(p is not None for p in parents)
+        ctx = Node(cls, parents, tuple([p is not None for p in parents])) if record else Node(cls, None)
+        with no_grad():
+            output = cls.forward(ctx, *args)
+        output = _one_output_tensor(cls, output, args)
+        if record and output.array.dtype.kind == "f" and not ctx.non_differentiable:
+            record_node(ctx, output, args)
+        return output
+
+    @classmethod
+    def backward_with_arrays(cls, node: Node, grad_out: Array) -> tuple:
+        """What the engine calls: backward with a Tensor, its Tensors handed back as arrays."""
+        with no_grad():
+            returned = cls.backward(node, Tensor(grad_out))
+        if not isinstance(returned, tuple):
+            returned = (returned,)
+        return tuple(g.array if isinstance(g, Tensor) else g for g in returned)
+
+
+def _one_output_tensor(function: type, output: Any, args: tuple) -> Tensor:
+    """forward's result as a fresh Tensor: one output, never an input or a graph tensor itself."""
+    if isinstance(output, tuple):
+        raise TypeError(f"{function.__name__}.forward returned {len(output)} values; tinydl's Functions "
+                        "have one output (return a single Tensor, or write two Functions)")
+    if not isinstance(output, Tensor):
+        array = backend.scalar_to_array(output)
+        if array is None:
+            raise TypeError(f"{function.__name__}.forward must return a Tensor, got {type(output).__name__}")
+        output = Tensor(array)
+    if output.grad_fn is not None or output.requires_grad or any(output is arg for arg in args):
+        view = Tensor(output.array)  # returned an input (or a graph tensor): a fresh handle on it
+        view._versions = output._versions
+        output = view
+    return output
 
 
 def once_differentiable(backward: Callable) -> Callable:

@@ -1,18 +1,26 @@
-"""The autograd core: Tensor, Function, backward() and no_grad.
+"""The autograd core: Tensor, Function, backward() and grad mode, in that order.
 
 Read this file top to bottom and you have the whole of reverse-mode autodiff:
 
-* A :class:`Tensor` wraps an ndarray (``data``). If it ``requires_grad``, ops
-  applied to it record how they were made: the result's ``grad_fn`` is the
-  :class:`Node` of the :class:`Function` that produced it, and that context
-  remembers the input tensors and whatever forward saved for backward.
-* :meth:`Tensor.backward` walks that graph from the output back to the leaves,
-  in reverse topological order, calling each Function's ``backward`` with the
-  gradient of the output (the *chain rule*), and adds the results into the
-  ``.grad`` of leaf tensors.
+1. :class:`Tensor` wraps an ndarray (``tensor.array``: NumPy on the cpu, CuPy on
+   a GPU). If it ``requires_grad``, every op applied to it is recorded: the
+   result's ``grad_fn`` is the graph :class:`Node` that made it.
+2. :class:`Function` is one op: ``forward`` computes on arrays, ``backward``
+   right below it turns d(loss)/d(output) into d(loss)/d(each input).
+   ``Function.apply`` runs forward and records the Node (its inputs' edges and
+   what forward saved for backward).
+3. :func:`run_backward` (behind ``loss.backward()``) visits the Nodes in
+   reverse topological order and applies the chain rule at each one, summing
+   gradients down to each input's shape (:func:`unbroadcast`) and adding them
+   into the ``.grad`` of leaf tensors.
+4. Version counters make in-place changes safe: a backward that would compute
+   with values changed since forward raises instead of returning a wrong
+   number.
+5. Grad mode: ``no_grad()`` switches recording off.
 
-Operators such as ``+`` and ``@`` are Functions defined in ``tinydl/ops``; they
-are attached to Tensor in one table, ``tinydl/methods.py``.
+Operators such as ``+`` and ``@`` are Functions defined in ``tinydl/ops``; the
+public ``tinydl.autograd.Function`` (forward and backward on Tensors, as in
+PyTorch) is built on this one in ``tinydl/autograd.py``.
 """
 from __future__ import annotations
 
@@ -22,342 +30,10 @@ from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+from .backend import NUMPY_ARRAY, Array
 from .size import Size
 
-# ------------------------------------------------------------------ grad mode
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled
-
-
-class _GradMode:
-    """Context manager and decorator that sets grad mode, restoring it on exit."""
-
-    enabled: bool
-
-    def __new__(cls, function: Callable | None = None) -> Any:
-        mode = super().__new__(cls)
-        # `@no_grad` without parentheses hands us the function itself: decorate it.
-        return mode if function is None else mode(function)
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous = _grad_enabled
-        _grad_enabled = self.enabled
-
-    def __exit__(self, *exc_info: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous
-
-    def __call__(self, function: Callable) -> Callable:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.__class__():
-                return function(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(_GradMode):
-    """Record no graph: results have no grad_fn and forward saves nothing that outlives it.
-
-    Use it for evaluation (``with tinydl.no_grad(): ...``) or as a decorator.
-    """
-
-    enabled = False
-
-
-class enable_grad(_GradMode):
-    """Turn graph recording back on, e.g. inside a ``no_grad`` block."""
-
-    enabled = True
-
-
-# ------------------------------------------------------------- Function, ctx
-# Instruments (tinydl/autograd: trace, draw, detect_anomaly) plug into these two
-# lists. Empty, they cost the engine one truth test per node.
-node_observers: list[Callable] = []      # observer(node, output) when apply records a node
-backward_observers: list[Callable] = []  # observer(node, grad_out, input_grads) per node in backward
-
-
-class Node:
-    """A Function's scratchpad during forward, and afterwards a node of the graph (``grad_fn``).
-
-    ``forward`` stores what ``backward`` needs with :meth:`save_for_backward`
-    (or as plain attributes: ``ctx.dim = dim``). ``parents`` has one entry per
-    argument of forward: the Node that made that input, the input
-    itself if it is a leaf that requires grad, or None. Edges point at nodes,
-    not at tensors, as in PyTorch: a tensor changed in place later gets a new
-    node, and the graph recorded before the change stays what it was.
-    """
-
-    # The attributes every node has live in slots (cheap to set in the hot path); ``__dict__``
-    # takes whatever a forward adds (``ctx.dim = dim``) and the rarely used ones below.
-    __slots__ = ("function", "parents", "needs_input_grad", "saved_tensors", "freed", "output_shape",
-                 "output_dtype", "saved_at", "watched", "__dict__", "__weakref__")
-
-    # Class-level defaults: most nodes never set these.
-    hooks: list | None = None        # tensor.register_hook(fn) on the tensor this node made
-    retained: Any = None             # weakref to that tensor, after tensor.retain_grad()
-    non_differentiable: bool = False
-
-    def __init__(self, function: type, parents: tuple | None, needs_input_grad: tuple = ()) -> None:
-        self.function = function
-        self.parents = parents                    # one entry per forward argument (see above)
-        self.needs_input_grad = needs_input_grad  # parents[i] is not None, as a tuple of bools
-        self.saved_tensors: tuple = ()
-        self.freed = False
-        self.saved_at: int | None = None  # the write clock when forward saved tensors (see _write_clock)
-        self.watched: list = []           # version counters and their counts then: output, inputs
-
-    def save_for_backward(self, *values: Any) -> None:
-        """Keep values for backward: arrays in tinydl's ops, Tensors in ``autograd.Function``."""
-        self.saved_tensors = values
-
-    def mark_non_differentiable(self, *outputs: Any) -> None:
-        """The output is an integer-like result (an index, a mask): no gradient flows through it."""
-        self.non_differentiable = True
-
-    def name(self) -> str:
-        return f"{self.function.__name__}Backward"
-
-    @property
-    def next_functions(self) -> tuple:
-        """PyTorch's view of the edges: ``((parent_node or AccumulateGrad(leaf) or None, 0), ...)``."""
-        return tuple((AccumulateGrad(p) if isinstance(p, Tensor) else p, 0) for p in self.parents or ())
-
-    @property
-    def metadata(self) -> dict:
-        """A dict instruments may fill (anomaly mode keeps where the node was created)."""
-        if "_metadata" not in self.__dict__:
-            self._metadata: dict = {}
-        return self._metadata
-
-    def __repr__(self) -> str:
-        return f"<{self.name()}>"
-
-
-# The name earlier versions of tinydl used; ``ctx`` in forward and backward is this object.
-Context = Node
-
-
-class AccumulateGrad:
-    """The end of an edge at a leaf: backward adds the gradient into ``variable.grad``."""
-
-    def __init__(self, variable: "Tensor") -> None:
-        self.variable = variable
-        self.next_functions = ()
-
-    def name(self) -> str:
-        return "AccumulateGrad"
-
-    def __repr__(self) -> str:
-        return "<AccumulateGrad>"
-
-
-class Function:
-    """Base class of every differentiable op: a forward, its backward right below, and ``apply``.
-
-    Subclass it and write two static methods::
-
-        class Square(Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x * x
-            @staticmethod
-            def backward(ctx, grad_out):    # d/dx x^2 = 2x
-                (x,) = ctx.saved_tensors
-                return 2 * x * grad_out
-
-        y = Square.apply(t)                 # t: Tensor
-
-    tinydl's own ops receive and return the raw ndarrays inside the tensors
-    (no wrapping per call: they are the engine's hot path). The public
-    ``tinydl.autograd.Function`` is this same class with ``sees_tensors =
-    True``: forward and backward receive Tensors, as in PyTorch.
-
-    ``backward`` returns one gradient per argument of ``forward`` (a single
-    value when there is one argument; None for arguments that are not
-    tensors or need no gradient). It must not modify ``grad_out`` in place.
-    Gradients may have the broadcast shape of the output: backward() sums them
-    down to each input's shape.
-    """
-
-    sees_tensors = False
-
-    @staticmethod
-    def forward(ctx: Node, *args: Any) -> Any:
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx: Node, *grad_outputs: Any) -> Any:
-        raise NotImplementedError
-
-    @classmethod
-    def apply(cls, *args: Any) -> "Tensor":
-        """Run forward on the arrays inside ``args`` and, if needed, record the graph node."""
-        if cls.sees_tensors:
-            return _apply_with_tensors(cls, args)
-        arrays = []
-        parents = []
-        any_requires_grad = False
-        first_array = None
-        for arg in args:
-            if isinstance(arg, Tensor):
-                data = arg.array
-                if first_array is None:
-                    first_array = data
-                elif type(data) is not type(first_array) or (
-                        type(data) is not backend.NUMPY_ARRAY
-                        and backend.device_of(data) != backend.device_of(first_array)):
-                    raise backend.DeviceError(
-                        f"{cls.__name__}: expected all tensors on one device, got "
-                        f"{backend.device_of(first_array)} and {backend.device_of(data)}")
-                arrays.append(data)
-                if arg.requires_grad:
-                    any_requires_grad = True
-                    # The edge: the node that made arg, or arg itself when it is a leaf.
-                    parents.append(arg.grad_fn or arg)
-                    continue
-            else:
-                arrays.append(arg)
-            parents.append(None)
-
-        if any_requires_grad and _grad_enabled:
-            ctx = Node(cls, tuple(parents), tuple([parent is not None for parent in parents]))
-        else:
-            ctx = Node(cls, None)
-        if first_array is None or type(first_array) is backend.NUMPY_ARRAY:
-            output = cls.forward(ctx, *arrays)
-        else:  # CuPy computes on its *current* GPU: make that the inputs' GPU
-            with backend.device_scope(first_array):
-                output = cls.forward(ctx, *arrays)
-        if type(output) is not backend.NUMPY_ARRAY:  # rare: a numpy scalar, a cupy array, a mistake
-            checked = backend.scalar_to_array(output)
-            if checked is None:
-                raise TypeError(f"{cls.__name__}.forward must return an ndarray, got {type(output).__name__}")
-            output = checked
-        result = Tensor(output)
-        if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
-            _share_version_counter(result, args)
-        if ctx.parents is not None and output.dtype.kind == "f":
-            _record(ctx, result, args)
-        return result
-
-
-def _record(ctx: Node, result: "Tensor", args: tuple) -> None:
-    """Make ``ctx`` the node that produced ``result``."""
-    result.requires_grad = True
-    result.grad_fn = ctx
-    ctx.output_shape, ctx.output_dtype = result.array.shape, result.array.dtype
-    if ctx.saved_tensors:
-        _watch_saved(ctx, args, result)
-    for observer in node_observers:  # (an empty list: the loop body never runs)
-        observer(ctx, result)
-
-
-# Every in-place write anywhere ticks this clock (Tensor._bump_version). Forward
-# notes the clock when an op saves tensors; if the clock has not moved by the
-# time backward reaches the node, nothing can have changed them, and the check
-# costs one comparison. Only after some write does backward look closer.
-_write_clock = 0
-
-
-def _watch_saved(ctx: Node, args: tuple, result: "Tensor") -> None:
-    """Remember the clock, and the version counter and its count now of the output and of every
-    input: whatever forward saved is one of their arrays (or a new array of its own)."""
-    versions = result._versions
-    watched = [versions, versions[0]]  # flat (counter, count) pairs: no tuple per tensor
-    for arg in args:
-        if isinstance(arg, Tensor):  # (Parameter too)
-            versions = arg._versions
-            watched.append(versions)
-            watched.append(versions[0])
-    ctx.watched = watched
-    ctx.saved_at = _write_clock
-
-
-def _storage_id(array: Any) -> int:
-    """Which memory ``array`` looks at: the id of the array that owns it (itself, or a view's base)."""
-    base = array.base
-    return id(array if base is None else base)
-
-
-def _check_saved(node: Node) -> None:
-    """Something was written in place since forward: was it a tensor this node saved?
-
-    A version counter is ``[count, id of its storage]`` (see ``Tensor._bump_version``;
-    all the tensors that share a counter look at one storage): a saved array is
-    stale if it looks at a storage whose count moved since forward.
-    """
-    watched = node.watched
-    changed = [(watched[i], watched[i + 1]) for i in range(0, len(watched), 2) if watched[i][0] != watched[i + 1]]
-    for value in node.saved_tensors:
-        if isinstance(value, Tensor):  # autograd.Function saves the tensors themselves
-            value = value.array
-        if not backend.is_ndarray(value):
-            continue
-        storage = _storage_id(value)
-        for counter, count in changed:
-            if counter[1] == storage:
-                raise RuntimeError(
-                    f"{node.name()}: one of the tensors needed for gradient computation has been modified "
-                    f"by an in-place operation: a tensor of shape {tuple(value.shape)} is at version "
-                    f"{counter[0]}; {node.function.__name__} saved it at version {count}. Compute a new "
-                    f"tensor instead (x = x + 1, not x += 1), or make the in-place change after backward().")
-
-
-def _share_version_counter(view: "Tensor", args: tuple) -> None:
-    """A view writes into its input's storage, so both count in-place changes together."""
-    storage = view.array.base
-    for arg in args:
-        if isinstance(arg, Tensor) and (arg.array is storage or arg.array.base is storage):
-            view._versions = arg._versions
-            return
-
-
-# ------------------------------------------- autograd.Function (Tensor protocol)
-def _apply_with_tensors(cls: type, args: tuple) -> "Tensor":
-    """apply() for PyTorch-style Functions: forward and backward see Tensors, not arrays.
-
-    forward runs under no_grad (its own ops are not recorded: the Function is one node).
-    """
-    parents = tuple((arg.grad_fn or arg) if isinstance(arg, Tensor) and arg.requires_grad else None
-                    for arg in args)
-    record = _grad_enabled and any(p is not None for p in parents)
-    ctx = Node(cls, parents, tuple([p is not None for p in parents])) if record else Node(cls, None)
-    with no_grad():
-        output = cls.forward(ctx, *args)
-    if isinstance(output, tuple):
-        raise TypeError(f"{cls.__name__}.forward returned {len(output)} values; tinydl's Functions "
-                        "have one output (return a single Tensor, or write two Functions)")
-    if not isinstance(output, Tensor):
-        array = backend.scalar_to_array(output)
-        if array is None:
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(output).__name__}")
-        output = Tensor(array)
-    if output.grad_fn is not None or output.requires_grad or any(output is arg for arg in args):
-        view = Tensor(output.array)  # returned an input (or a graph tensor): a fresh handle on it
-        view._versions = output._versions
-        output = view
-    if record and output.array.dtype.kind == "f" and not ctx.non_differentiable:
-        _record(ctx, output, args)
-    return output
-
-
-def _backward_with_tensors(node: Node, grad_out: Any) -> tuple:
-    """Call a PyTorch-style backward with a Tensor and hand its Tensors back as arrays."""
-    with no_grad():
-        returned = node.function.backward(node, Tensor(grad_out))
-    if not isinstance(returned, tuple):
-        returned = (returned,)
-    return tuple(g.array if isinstance(g, Tensor) else g for g in returned)
-
-
-# ------------------------------------------------------------------- Tensor
+# ----------------------------------------------------------------- 1. Tensor
 class Tensor:
     """An n-dimensional array that can remember how it was computed.
 
@@ -373,7 +49,7 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        if type(data) is not backend.NUMPY_ARRAY and not backend.is_ndarray(data):
+        if type(data) is not NUMPY_ARRAY and not backend.is_ndarray(data):
             raise TypeError(f"Tensor() wraps a numpy or cupy ndarray, got {type(data).__name__}; "
                             "use tinydl.tensor(data) to build one from Python data")
         self.array = data
@@ -512,7 +188,7 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         """``numpy.asarray(tensor)``: CPU tensors only, as in PyTorch (no silent copy from a GPU)."""
-        if type(self.array) is not backend.NUMPY_ARRAY:
+        if type(self.array) is not NUMPY_ARRAY:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
                             "to copy the tensor to host memory first.")
         return self.array if dtype is None else self.array.astype(backend.as_numpy_dtype(dtype))
@@ -635,11 +311,6 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn.retained is not None and self.grad_fn.retained() is self
 
 
-NO_HIGHER_ORDER = ("create_graph=True (gradients of gradients) is not supported by tinydl: its backward "
-                    "computes on raw arrays and records no graph. Use finite differences "
-                    "(tinydl.gradcheck) to check a gradient, or PyTorch for higher-order derivatives.")
-
-
 class RemovableHandle:
     """What ``register_hook`` returns: ``handle.remove()`` takes the hook out again."""
 
@@ -651,7 +322,209 @@ class RemovableHandle:
             self.hooks.remove(self.hook)
 
 
-# ------------------------------------------------------------------ backward
+NO_HIGHER_ORDER = ("create_graph=True (gradients of gradients) is not supported by tinydl: its backward "
+                    "computes on raw arrays and records no graph. Use finite differences "
+                    "(tinydl.gradcheck) to check a gradient, or PyTorch for higher-order derivatives.")
+
+
+# -------------------------------------------- 2. Function and the graph Node
+class Function:
+    """Base class of every differentiable op: a forward, its backward right below, and ``apply``.
+
+    Subclass it and write two static methods::
+
+        class Square(Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+            @staticmethod
+            def backward(ctx, grad_out):    # d/dx x^2 = 2x
+                (x,) = ctx.saved_tensors
+                return 2 * x * grad_out
+
+        y = Square.apply(t)                 # t: Tensor
+
+    tinydl's own ops receive and return the raw ndarrays inside the tensors
+    (no wrapping per call: they are the engine's hot path). The public
+    ``tinydl.autograd.Function`` (``tinydl/autograd.py``) subclasses this with
+    ``sees_tensors = True``: its forward and backward receive Tensors, as in
+    PyTorch.
+
+    ``backward`` returns one gradient per argument of ``forward`` (a single
+    value when there is one argument; None for arguments that are not
+    tensors or need no gradient). It must not modify ``grad_out`` in place.
+    Gradients may have the broadcast shape of the output: backward() sums them
+    down to each input's shape.
+    """
+
+    sees_tensors = False
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Node, *grad_outputs: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any) -> "Tensor":
+        """Run forward on the arrays inside ``args`` and, if any input requires grad, record a Node.
+
+        (``tinydl.autograd.Function`` replaces this with its Tensor-protocol version.)
+        """
+        # 1. Unwrap each Tensor argument to its array; note its edge into the graph.
+        arrays = []
+        parents = []
+        any_requires_grad = False
+        first_array = None
+        for arg in args:
+            if isinstance(arg, Tensor):
+                array = arg.array
+                if first_array is None:
+                    first_array = array
+                elif type(array) is not NUMPY_ARRAY or type(first_array) is not NUMPY_ARRAY:
+                    _require_one_device(cls, first_array, array)  # (NumPy arrays are all on the cpu)
+                arrays.append(array)
+                if arg.requires_grad:
+                    any_requires_grad = True
+                    parents.append(arg.grad_fn or arg)  # the edge: the Node that made arg, or leaf arg itself
+                    continue
+            else:
+                arrays.append(arg)  # a Python number, a dim, a flag: passed to forward as is
+            parents.append(None)
+
+        # 2. Forward, given a Node (``ctx``) to save what backward will need.
+        if any_requires_grad and _grad_enabled:  # (_grad_enabled: off inside no_grad(), section 5)
+            ctx = Node(cls, tuple(parents), tuple([parent is not None for parent in parents]))
+        else:
+            ctx = Node(cls, None)  # nothing to record: ctx is scratch, dropped with forward's savings
+        if first_array is None or type(first_array) is NUMPY_ARRAY:
+            output = cls.forward(ctx, *arrays)
+        else:  # CuPy computes on its *current* GPU: make that the inputs' GPU
+            with backend.device_scope(first_array):
+                output = cls.forward(ctx, *arrays)
+        if type(output) is not NUMPY_ARRAY:
+            output = _output_array(cls, output)
+
+        # 3. Wrap the result; record the Node as its grad_fn (floating-point results only).
+        result = Tensor(output)
+        if output.base is not None:  # a view (reshape, transpose, x[0], ...): share the counter
+            _share_version_counter(result, args)
+        if ctx.parents is not None and output.dtype.kind == "f":
+            record_node(ctx, result, args)
+        return result
+
+
+def _require_one_device(function: type, first: Array, other: Array) -> None:
+    """An op's tensors must share a device: numpy+cupy, or two GPUs, is an error naming the op."""
+    if type(other) is not type(first) or backend.device_of(other) != backend.device_of(first):
+        raise backend.DeviceError(f"{function.__name__}: expected all tensors on one device, got "
+                                  f"{backend.device_of(first)} and {backend.device_of(other)}")
+
+
+def _output_array(function: type, output: Any) -> Array:
+    """forward returned a CuPy array (fine), a NumPy scalar (made 0-d again) or a mistake (an error)."""
+    array = backend.scalar_to_array(output)
+    if array is None:
+        raise TypeError(f"{function.__name__}.forward must return an ndarray, got {type(output).__name__}")
+    return array
+
+
+def record_node(ctx: Node, result: "Tensor", args: tuple) -> None:
+    """Make ``ctx`` the node that produced ``result``."""
+    result.requires_grad = True
+    result.grad_fn = ctx
+    ctx.output_shape, ctx.output_dtype = result.array.shape, result.array.dtype
+    if ctx.saved_tensors:
+        _watch_saved(ctx, args, result)
+    for observer in node_observers:  # (an empty list: the loop body never runs)
+        observer(ctx, result)
+
+
+# Instruments (tinydl/autograd: trace, draw, detect_anomaly) plug into these two
+# lists. Empty, they cost the engine one truth test per node.
+node_observers: list[Callable] = []      # observer(node, output) when apply records a node
+backward_observers: list[Callable] = []  # observer(node, grad_out, input_grads) per node in backward
+
+
+class Node:
+    """A Function's scratchpad during forward, and afterwards a node of the graph (``grad_fn``).
+
+    ``forward`` stores what ``backward`` needs with :meth:`save_for_backward`
+    (or as plain attributes: ``ctx.dim = dim``). ``parents`` has one entry per
+    argument of forward: the Node that made that input, the input
+    itself if it is a leaf that requires grad, or None. Edges point at nodes,
+    not at tensors, as in PyTorch: a tensor changed in place later gets a new
+    node, and the graph recorded before the change stays what it was.
+    """
+
+    # The attributes every node has live in slots (cheap to set in the hot path); ``__dict__``
+    # takes whatever a forward adds (``ctx.dim = dim``) and the rarely used ones below.
+    __slots__ = ("function", "parents", "needs_input_grad", "saved_tensors", "freed", "output_shape",
+                 "output_dtype", "saved_at", "watched", "__dict__", "__weakref__")
+
+    # Class-level defaults: most nodes never set these.
+    hooks: list | None = None        # tensor.register_hook(fn) on the tensor this node made
+    retained: Any = None             # weakref to that tensor, after tensor.retain_grad()
+    non_differentiable: bool = False
+
+    def __init__(self, function: type, parents: tuple | None, needs_input_grad: tuple = ()) -> None:
+        self.function = function
+        self.parents = parents                    # one entry per forward argument (see above)
+        self.needs_input_grad = needs_input_grad  # parents[i] is not None, as a tuple of bools
+        self.saved_tensors: tuple = ()
+        self.freed = False
+        self.saved_at: int | None = None  # the write clock when forward saved tensors (see _write_clock)
+        self.watched: list = []           # version counters and their counts then: output, inputs
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep values for backward: arrays in tinydl's ops, Tensors in ``autograd.Function``."""
+        self.saved_tensors = values
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """The output is an integer-like result (an index, a mask): no gradient flows through it."""
+        self.non_differentiable = True
+
+    def name(self) -> str:
+        return f"{self.function.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's view of the edges: ``((parent_node or AccumulateGrad(leaf) or None, 0), ...)``."""
+        return tuple((AccumulateGrad(p) if isinstance(p, Tensor) else p, 0) for p in self.parents or ())
+
+    @property
+    def metadata(self) -> dict:
+        """A dict instruments may fill (anomaly mode keeps where the node was created)."""
+        if "_metadata" not in self.__dict__:
+            self._metadata: dict = {}
+        return self._metadata
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+# The name earlier versions of tinydl used; ``ctx`` in forward and backward is this object.
+Context = Node
+
+
+class AccumulateGrad:
+    """The end of an edge at a leaf: backward adds the gradient into ``variable.grad``."""
+
+    def __init__(self, variable: "Tensor") -> None:
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+# --------------------------------------------------------------- 3. backward
 def unbroadcast(grad: Any, shape: tuple) -> Any:
     """Sum ``grad`` down to ``shape``: the backward of NumPy broadcasting.
 
@@ -706,7 +579,7 @@ def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
     that come out inf or nan (sqrt'(0), 0/0) do so without NumPy's RuntimeWarning.
     """
     first = roots[0].array
-    if type(first) is backend.NUMPY_ARRAY:
+    if type(first) is NUMPY_ARRAY:
         with backend.quiet_floating_errors():  # (NumPy's; CuPy never warns)
             _backpropagate(roots, root_grads, retain_graph, capture)
     else:  # CuPy computes on its current GPU: make that the graph's GPU, as apply does in forward
@@ -715,47 +588,54 @@ def run_backward(roots: list["Tensor"], root_grads: list, retain_graph: bool,
 
 
 def _backpropagate(roots: list["Tensor"], root_grads: list, retain_graph: bool, capture: dict | None) -> None:
-    grads: dict = {}  # node -> d(root)/d(the tensor that node made), summed over all its uses
+    """Visit every Node once, outputs before inputs, and apply the chain rule there."""
+    grads: dict = {}  # Node -> dL/d(the tensor it made), summed over every use of that tensor
     for root, grad in zip(roots, root_grads):
         if root.grad_fn is None:  # a leaf: its gradient is the given one
             _deliver_to_leaf(root, backend.scalar_to_array(grad), capture)
         else:
             grads[root.grad_fn] = grad if root.grad_fn not in grads else grads[root.grad_fn] + grad
     for node in reversed(topological_order(list(grads))):
-        grad_out = grads.pop(node, None)
+        grad_out = grads.pop(node, None)  # dL/dy: complete, since every use of y came earlier
         if grad_out is None:  # every path to it returned a None gradient
             continue
         if node.hooks is not None:  # register_hook / retain_grad on the tensor this node made
             grad_out = _run_tensor_hooks(node, grad_out, capture)
         if node.saved_at is not None and node.saved_at != _write_clock:
-            _check_saved(node)
-        # The chain rule: dL/d(input) = dL/d(output) * d(output)/d(input), in the op's backward.
-        if node.function.sees_tensors:
-            input_grads = _backward_with_tensors(node, grad_out)
+            _check_saved(node)  # something was written in place since forward: was it saved here?
+
+        # The chain rule, one op at a time:  dL/dx_i = dL/dy * dy/dx_i  (each op's backward)
+        if node.function.sees_tensors:  # autograd.Function: Tensors in and out (tinydl/autograd.py)
+            input_grads = node.function.backward_with_arrays(node, grad_out)
         else:
             input_grads = node.function.backward(node, grad_out)
-            if not isinstance(input_grads, tuple):
+            if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
         if len(input_grads) != len(node.parents):
             input_grads = _one_gradient_per_argument(node, input_grads)
-        if backward_observers:
-            input_grads = tuple(None if parent is None or grad is None else
-                                _fit_to_input(node, position, parent, grad)
-                                for position, (parent, grad) in enumerate(zip(node.parents, input_grads)))
-            for observer in backward_observers:
-                observer(node, grad_out, input_grads)
+        if backward_observers:  # trace / detect_anomaly watch every node
+            _notify_backward_observers(node, grad_out, input_grads)
+
         for position, (parent, grad) in enumerate(zip(node.parents, input_grads)):
             if parent is None or grad is None:
                 continue
-            grad = _fit_to_input(node, position, parent, grad)
-            if type(parent) is Node:
-                # Out of place on purpose: grad arrays may be shared between inputs.
+            grad = _fit_to_input(node, position, parent, grad)  # un-broadcast to x_i's shape
+            if type(parent) is Node:  # x_i was made by an op: add this use's share of dL/dx_i
+                # (out of place on purpose: gradient arrays may be shared between inputs)
                 grads[parent] = grad if parent not in grads else grads[parent] + grad
-            else:
+            else:  # x_i is a leaf: into x_i.grad
                 _deliver_to_leaf(parent, grad, capture)
         if not retain_graph:  # free what this node kept alive for backward
             node.saved_tensors = ()
             node.freed = True
+
+
+def _notify_backward_observers(node: Node, grad_out: Array, input_grads: tuple) -> None:
+    """Show trace/detect_anomaly the gradients this node hands its inputs (fitted to their shapes)."""
+    fitted = tuple(None if parent is None or grad is None else _fit_to_input(node, position, parent, grad)
+                   for position, (parent, grad) in enumerate(zip(node.parents, input_grads)))
+    for observer in backward_observers:
+        observer(node, grad_out, fitted)
 
 
 def _one_gradient_per_argument(node: Node, input_grads: tuple) -> tuple:
@@ -771,7 +651,7 @@ def _one_gradient_per_argument(node: Node, input_grads: tuple) -> tuple:
 
 def _fit_to_input(node: Node, position: int, parent: "Node | Tensor", grad: Any) -> Any:
     """Un-broadcast ``grad`` to the input's shape and dtype; refuse what cannot be a gradient."""
-    if type(grad) is not backend.NUMPY_ARRAY:
+    if type(grad) is not NUMPY_ARRAY:
         grad = _as_gradient_array(node, position, grad)
     if type(parent) is Node:
         shape, dtype = parent.output_shape, parent.output_dtype
@@ -782,7 +662,7 @@ def _fit_to_input(node: Node, position: int, parent: "Node | Tensor", grad: Any)
         if grad.shape != shape:
             raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
                                f"{tuple(grad.shape)} for argument {position}, whose shape is {tuple(shape)}")
-        if type(grad) is not backend.NUMPY_ARRAY:  # numpy returns scalars for 0-d sums
+        if type(grad) is not NUMPY_ARRAY:  # numpy returns scalars for 0-d sums
             grad = backend.scalar_to_array(grad)
     if grad.dtype != dtype:
         grad = grad.astype(dtype)
@@ -831,3 +711,115 @@ def _deliver_to_leaf(leaf: "Tensor", grad: Any, capture: dict | None) -> None:
         leaf._grad = Tensor(grad)  # already an ndarray: _fit_to_input made sure
     else:
         leaf._grad = Tensor(backend.scalar_to_array(leaf._grad.array + grad))
+
+
+# -------------------------------------- 4. in-place safety: version counters
+# Every in-place write anywhere ticks this clock (Tensor._bump_version). Forward
+# notes the clock when an op saves tensors; if the clock has not moved by the
+# time backward reaches the node, nothing can have changed them, and the check
+# costs one comparison. Only after some write does backward look closer.
+_write_clock = 0
+
+
+def _watch_saved(ctx: Node, args: tuple, result: "Tensor") -> None:
+    """Remember the clock, and the version counter and its count now of the output and of every
+    input: whatever forward saved is one of their arrays (or a new array of its own)."""
+    versions = result._versions
+    watched = [versions, versions[0]]  # flat (counter, count) pairs: no tuple per tensor
+    for arg in args:
+        if isinstance(arg, Tensor):  # (Parameter too)
+            versions = arg._versions
+            watched.append(versions)
+            watched.append(versions[0])
+    ctx.watched = watched
+    ctx.saved_at = _write_clock
+
+
+def _storage_id(array: Any) -> int:
+    """Which memory ``array`` looks at: the id of the array that owns it (itself, or a view's base)."""
+    base = array.base
+    return id(array if base is None else base)
+
+
+def _check_saved(node: Node) -> None:
+    """Something was written in place since forward: was it a tensor this node saved?
+
+    A version counter is ``[count, id of its storage]`` (see ``Tensor._bump_version``;
+    all the tensors that share a counter look at one storage): a saved array is
+    stale if it looks at a storage whose count moved since forward.
+    """
+    watched = node.watched
+    changed = [(watched[i], watched[i + 1]) for i in range(0, len(watched), 2) if watched[i][0] != watched[i + 1]]
+    for value in node.saved_tensors:
+        if isinstance(value, Tensor):  # autograd.Function saves the tensors themselves
+            value = value.array
+        if not backend.is_ndarray(value):
+            continue
+        storage = _storage_id(value)
+        for counter, count in changed:
+            if counter[1] == storage:
+                raise RuntimeError(
+                    f"{node.name()}: one of the tensors needed for gradient computation has been modified "
+                    f"by an in-place operation: a tensor of shape {tuple(value.shape)} is at version "
+                    f"{counter[0]}; {node.function.__name__} saved it at version {count}. Compute a new "
+                    f"tensor instead (x = x + 1, not x += 1), or make the in-place change after backward().")
+
+
+def _share_version_counter(view: "Tensor", args: tuple) -> None:
+    """A view writes into its input's storage, so both count in-place changes together."""
+    storage = view.array.base
+    for arg in args:
+        if isinstance(arg, Tensor) and (arg.array is storage or arg.array.base is storage):
+            view._versions = arg._versions
+            return
+
+
+# -------------------------------------------------------------- 5. grad mode
+_grad_enabled = True  # what Function.apply reads: record a Node or not
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode, restoring it on exit."""
+
+    enabled: bool
+
+    def __new__(cls, function: Callable | None = None) -> Any:
+        mode = super().__new__(cls)
+        # `@no_grad` without parentheses hands us the function itself: decorate it.
+        return mode if function is None else mode(function)
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self.enabled
+
+    def __exit__(self, *exc_info: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return function(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Record no graph: results have no grad_fn and forward saves nothing that outlives it.
+
+    Use it for evaluation (``with tinydl.no_grad(): ...``) or as a decorator.
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Turn graph recording back on, e.g. inside a ``no_grad`` block."""
+
+    enabled = True
