@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy
 
 import tinydl.backend as backend
+import tinydl.rng as rng
 from .creation import tensor
 from .ops.shape import stack
 from .engine import Tensor
@@ -90,7 +91,7 @@ def _numpy_generator(generator: Any) -> numpy.random.Generator:
     if generator is not None:
         raise TypeError(f"generator must be None, an int seed, a numpy Generator or an object with "
                         f"initial_seed(), got {type(generator).__name__}")
-    return numpy.random.default_rng(int(backend.integers(numpy, 0, 2**63 - 1, (), "int64")))
+    return numpy.random.default_rng(int(rng.integers(numpy, 0, 2**63 - 1, (), "int64")))
 
 
 def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) -> list[Subset]:

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+import tinydl.rng as rng
 from ..engine import Tensor
 
 
@@ -51,12 +52,12 @@ def _xp(tensor: Tensor) -> Any:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with samples from U(a, b)."""
-    return _fill(tensor, backend.uniform(_xp(tensor), a, b, tensor.shape, tensor.dtype))
+    return _fill(tensor, rng.uniform(_xp(tensor), a, b, tensor.shape, tensor.dtype))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples from N(mean, std^2)."""
-    samples = backend.standard_normal(_xp(tensor), tensor.shape, tensor.dtype)
+    samples = rng.standard_normal(_xp(tensor), tensor.shape, tensor.dtype)
     with backend.device_scope(samples):
         samples = samples * tensor.dtype.type(std) + tensor.dtype.type(mean)
     return _fill(tensor, samples)
