@@ -4,13 +4,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import tinydl.backend as backend
-import tinydl.dtypes as dtypes
 import tinydl.functional as F
 import tinydl.nn.init as init
 from ..ops.checks import shape_or_type
 from ..engine import Tensor
-from .module import Module, Parameter
+from .module import Module, Parameter, parameter_factory
 
 
 def _tuple(value: Any, dims: int, name: str) -> tuple:
@@ -45,10 +43,10 @@ class _ConvNd(Module):
         self.padding = _tuple(padding, self.dims, "padding")
         self.dilation = _tuple(dilation, self.dims, "dilation")
         self.padding_mode = padding_mode
-        xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.float_dtype(dtype)
-        shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(xp.empty(shape, dtype=dtype))
+        xp, dtype = parameter_factory(device, dtype)
+        # each output channel has one kernel over its group's in_channels / groups input channels
+        weight_shape = (out_channels, in_channels // groups) + self.kernel_size  # (C_out, C_in/groups, *kernel)
+        self.weight = Parameter(xp.empty(weight_shape, dtype=dtype))
         self.bias = Parameter(xp.empty((out_channels,), dtype=dtype)) if bias else None
         self.reset_parameters()
 
@@ -94,6 +92,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
+        # (N, C_in, L) -> (N, C_out, L_out); with a number for padding,
+        # L_out = (L + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -109,4 +109,5 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
+        # (N, C_in, H, W) -> (N, C_out, H_out, W_out); H_out and W_out each as Conv1d's L_out
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -11,6 +11,7 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.rng as rng
+from ..backend import Array
 from ..engine import Tensor
 
 
@@ -38,7 +39,8 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
 
-def _fill(tensor: Tensor, array: Any) -> Tensor:
+def _fill(tensor: Tensor, array: Array) -> Tensor:
+    """Write ``array`` into ``tensor`` in place (tensor keeps its array object, so optimizers still see it)."""
     with backend.device_scope(tensor.array):  # CuPy writes on its current GPU: make it the tensor's
         tensor.array[...] = array
     tensor._bump_version()
