@@ -100,7 +100,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
 __all__ = ["Context", "Function", "Node", "GradcheckError", "GradcheckWarning", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
            "no_grad", "once_differentiable"]
 
-# -- issue 11: instruments for watching backprop (tinydl/instruments/) --
+# Instruments for watching backprop (tinydl/instruments/), as tinydl.autograd.trace, .draw, ...
 from .instruments import DivergedWarning, detect_anomaly, draw, set_detect_anomaly, trace  # noqa: E402
 
 __all__ += ["DivergedWarning", "detect_anomaly", "draw", "set_detect_anomaly", "trace"]
