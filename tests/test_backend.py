@@ -76,3 +76,9 @@ def test_no_module_imports_numpy_for_tensor_math():
                  if path.name not in allowed
                  and re.search(r"^\s*(import numpy|from numpy|import cupy|from cupy)", path.read_text(), re.M)]
     assert offenders == []
+
+
+def test_array_from_python_names_the_op_it_was_given_to():
+    assert backend.array_from_python([[1, 2], [3, 4]]).shape == (2, 2)
+    with pytest.raises(ValueError, match=r"^full\(\): cannot make an array from list"):
+        backend.array_from_python([[1, 2], [3]], "full")  # ragged: not an array

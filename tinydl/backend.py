@@ -1,4 +1,4 @@
-"""Devices and arrays: the only place that knows about NumPy and CuPy.
+"""Devices and arrays: where tinydl chooses between NumPy and CuPy.
 
 What is a device? A place where numbers live and are computed on: ``"cpu"`` (the
 host's memory, computed on by NumPy) or ``"cuda:N"`` (GPU number N, computed on
@@ -11,7 +11,8 @@ math once, as ``xp.exp(x)``; the same code then runs on both devices.
 The file reads in that order: the ``Array`` type; devices (names, the default
 device); which module computes on an array and on which GPU; moving arrays
 between devices; whether CUDA is usable at all; small conversions the rest of
-the package shares.
+the package shares; CuPy's special functions. Random numbers are in ``rng.py``,
+how arrays print in ``printing.py``.
 
 CuPy is optional. It is imported lazily, the first time anything asks about
 CUDA, so ``import tinydl`` works (and stays fast) on machines without it.
