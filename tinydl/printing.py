@@ -32,7 +32,8 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
     """
     if profile is not None:
         if profile not in _PRINT_PROFILES:
-            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PRINT_PROFILES)}, got {profile!r}")
+            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PRINT_PROFILES)}, "
+                             f"got {profile!r}")
         _print_options.update(_PRINT_PROFILES[profile])
     for name, value in (("precision", precision), ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:

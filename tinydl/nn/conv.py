@@ -44,8 +44,8 @@ class _ConvNd(Module):
         self.dilation = _tuple(dilation, self.dims, "dilation")
         self.padding_mode = padding_mode
         xp, dtype = parameter_factory(device, dtype)
-        # each output channel has one kernel over its group's in_channels / groups input channels
-        weight_shape = (out_channels, in_channels // groups) + self.kernel_size  # (C_out, C_in/groups, *kernel)
+        # (C_out, C_in / groups, *kernel_size): one kernel per output channel, over its group's inputs
+        weight_shape = (out_channels, in_channels // groups) + self.kernel_size
         self.weight = Parameter(xp.empty(weight_shape, dtype=dtype))
         self.bias = Parameter(xp.empty((out_channels,), dtype=dtype)) if bias else None
         self.reset_parameters()

@@ -40,7 +40,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def _fill(tensor: Tensor, array: Array) -> Tensor:
-    """Write ``array`` into ``tensor`` in place (tensor keeps its array object, so optimizers still see it)."""
+    """Write ``array`` into ``tensor`` in place: the tensor keeps its array object, which optimizers hold."""
     with backend.device_scope(tensor.array):  # CuPy writes on its current GPU: make it the tensor's
         tensor.array[...] = array
     tensor._bump_version()

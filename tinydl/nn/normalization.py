@@ -106,7 +106,8 @@ class LayerNorm(Module):
         self.bias = Parameter(xp.zeros(shape, dtype=dtype)) if elementwise_affine and bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        # (*, *normalized_shape) -> same shape: each sample's statistics over its last len(normalized_shape) dims
+        # (*, *normalized_shape) -> same shape; each sample is normalised over its last
+        # len(normalized_shape) dimensions
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

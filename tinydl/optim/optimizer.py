@@ -69,7 +69,7 @@ class Optimizer:
         While the caller updates ``p``, p's GPU is CuPy's current device (where
         CuPy computes), so a model on "cuda:1" is updated on GPU 1.
         """
-        # Warn once if the gradients became NaN/inf (instruments/anomaly.py): the usual sign of too large an lr.
+        # Warn once if the gradients became NaN/inf (instruments/anomaly.py): too large an lr, usually.
         warn_if_diverged(self)
         for group in self.param_groups:
             for p in group["params"]:
