@@ -11,16 +11,6 @@ from ..engine import Tensor
 from .module import Module, Parameter, parameter_factory
 
 
-def _tuple(value: Any, dims: int, name: str) -> tuple:
-    """An int or a tuple of ``dims`` ints as a tuple (padding may also be "same" or "valid")."""
-    if isinstance(value, str) and name == "padding":
-        return value  # type: ignore[return-value]
-    result = (value,) * dims if isinstance(value, int) else tuple(value)
-    if len(result) != dims:
-        raise ValueError(f"Conv{dims}d: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    return result
-
-
 class _ConvNd(Module):
     """What Conv1d and Conv2d share: arguments, weight (out, in/groups, *kernel), bias, init."""
 
@@ -38,10 +28,10 @@ class _ConvNd(Module):
             raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not supported by tinydl; "
                                       "only 'zeros'")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, self.dims, "kernel_size")
-        self.stride = _tuple(stride, self.dims, "stride")
-        self.padding = _tuple(padding, self.dims, "padding")
-        self.dilation = _tuple(dilation, self.dims, "dilation")
+        self.kernel_size = _per_dimension(kernel_size, self.dims, "kernel_size")
+        self.stride = _per_dimension(stride, self.dims, "stride")
+        self.padding = _per_dimension(padding, self.dims, "padding")
+        self.dilation = _per_dimension(dilation, self.dims, "dilation")
         self.padding_mode = padding_mode
         xp, dtype = parameter_factory(device, dtype)
         # (C_out, C_in / groups, *kernel_size): one kernel per output channel, over its group's inputs
@@ -111,3 +101,13 @@ class Conv2d(_ConvNd):
         self._check_input(x)
         # (N, C_in, H, W) -> (N, C_out, H_out, W_out); H_out and W_out each as Conv1d's L_out
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+def _per_dimension(value: Any, dims: int, name: str) -> tuple:
+    """An int or a tuple of ``dims`` ints as a tuple (padding may also be "same" or "valid")."""
+    if isinstance(value, str) and name == "padding":
+        return value  # type: ignore[return-value]
+    result = (value,) * dims if isinstance(value, int) else tuple(value)
+    if len(result) != dims:
+        raise ValueError(f"Conv{dims}d: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+    return result
