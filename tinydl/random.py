@@ -5,6 +5,9 @@ makes it reproducible, or from the ``generator=`` given (a ``tinydl.Generator``)
 Samples are data, not part of the graph: unlike PyTorch, ``normal(mean_tensor, 1.)``
 does not carry a (zero) gradient back to ``mean``; write ``mean + std * randn_like(mean)``
 for a sample that gradients flow through (the reparameterisation trick).
+
+The generators and the raw draws (arrays) live in ``rng.py``, under creation.py's
+``rand``/``randn`` too; this module checks the arguments and makes the tensors.
 """
 from __future__ import annotations
 
