@@ -82,8 +82,8 @@ def _seeded() -> Iterator[None]:
     (a ported program may call set_default_device("cuda"), set_default_dtype or set_printoptions)."""
     tinydl.manual_seed(0)
     device, dtype = tinydl.backend._default_device, tinydl.get_default_dtype()
-    print_options = dict(tinydl.backend._print_options)
+    print_options = dict(tinydl.printing._print_options)
     yield
     tinydl.set_default_device(device)
     tinydl.set_default_dtype(dtype)
-    tinydl.backend._print_options.update(print_options)
+    tinydl.printing._print_options.update(print_options)

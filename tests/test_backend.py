@@ -68,7 +68,7 @@ def test_no_module_imports_numpy_for_tensor_math():
     import re
 
     package = pathlib.Path(tinydl.__file__).parent
-    allowed = {"backend.py", "dtypes.py", "gradcheck.py", "serialize.py", "data.py",
+    allowed = {"backend.py", "rng.py", "printing.py", "dtypes.py", "gradcheck.py", "serialize.py", "data.py",
                "gradcheck_diagnosis.py",  # host-side: compares gradients on the CPU
                "naming.py", "trace.py", "draw.py", "anomaly.py",  # instruments: host-side summaries
                "datasets.py", "safetensors_io.py"}  # host-side: data generation, file formats
@@ -77,3 +77,9 @@ def test_no_module_imports_numpy_for_tensor_math():
                  and path.relative_to(package).parts[0] != "coursework"  # tests and their checks: host-side
                  and re.search(r"^\s*(import numpy|from numpy|import cupy|from cupy)", path.read_text(), re.M)]
     assert offenders == []
+
+
+def test_array_from_python_names_the_op_it_was_given_to():
+    assert backend.array_from_python([[1, 2], [3, 4]]).shape == (2, 2)
+    with pytest.raises(ValueError, match=r"^full\(\): cannot make an array from list"):
+        backend.array_from_python([[1, 2], [3]], "full")  # ragged: not an array

@@ -33,7 +33,8 @@ float = float32  # noqa: A001
 long = int64
 
 # --- PyTorch API surface (issue 10, branch i10): Size, dtype, print options, generators, sampling
-from .backend import Generator, default_generator, set_printoptions  # noqa: E402
+from .printing import set_printoptions  # noqa: E402
+from .rng import Generator, default_generator  # noqa: E402
 from .dtypes import dtype  # noqa: E402
 from .size import Size  # noqa: E402
 from . import random  # noqa: E402,F811  (tinydl.random, as torch.random)

@@ -1,17 +1,13 @@
 """``tinydl.autograd``: write your own differentiable op, and ask for gradients, as in PyTorch.
 
-    class Cube(tinydl.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):                 # x: a Tensor
-            ctx.save_for_backward(x)
-            return x ** 3
-        @staticmethod
-        def backward(ctx, grad_out):         # grad_out: a Tensor, d(loss)/d(output)
-            (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * grad_out     # d(loss)/d(x), by the chain rule
+A new op is a subclass of :class:`Function` with ``forward(ctx, *inputs)`` and
+``backward(ctx, grad_out)``, both seeing Tensors; call it as ``MyOp.apply(x)``
+and check its backward in one call with ``tinydl.gradcheck(MyOp.apply, [x])``.
+The README's section "Adding your own op/layer" builds one (``Cube``, y = x^3)
+end to end. :func:`grad` returns d(outputs)/d(inputs) without touching ``.grad``:
 
-    y = Cube.apply(x)
-    (dy_dx,) = tinydl.autograd.grad(y.sum(), [x])
+    x = tinydl.tensor([1.0, 2.0], requires_grad=True)
+    (dx,) = tinydl.autograd.grad((x * x).sum(), [x])   # tensor([2., 4.]): d(sum x^2)/dx = 2x
 """
 from __future__ import annotations
 
@@ -146,7 +142,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
 __all__ = ["Context", "Function", "Node", "GradcheckError", "GradcheckWarning", "enable_grad", "grad", "gradcheck", "is_grad_enabled",
            "no_grad", "once_differentiable"]
 
-# -- issue 11: instruments for watching backprop (tinydl/instruments/) --
+# Instruments for watching backprop (tinydl/instruments/), as tinydl.autograd.trace, .draw, ...
 from .instruments import DivergedWarning, detect_anomaly, draw, set_detect_anomaly, trace  # noqa: E402
 
 __all__ += ["DivergedWarning", "detect_anomaly", "draw", "set_detect_anomaly", "trace"]

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy
 
 import tinydl.backend as backend
+import tinydl.rng as rng
 from .creation import tensor
 from .ops.shape import stack
 from .engine import Tensor
@@ -76,21 +77,6 @@ class Subset(Dataset):
 
     def __len__(self) -> int:
         return len(self.indices)
-
-
-def _numpy_generator(generator: Any) -> numpy.random.Generator:
-    """A NumPy generator for shuffling: from ``generator`` if given, else seeded from tinydl's
-    global random state (so tinydl.manual_seed makes the order reproducible)."""
-    if isinstance(generator, numpy.random.Generator):
-        return generator
-    if isinstance(generator, int) and not isinstance(generator, bool):
-        return numpy.random.default_rng(generator)
-    if generator is not None and hasattr(generator, "initial_seed"):  # a seeded generator object
-        return numpy.random.default_rng(int(generator.initial_seed()))
-    if generator is not None:
-        raise TypeError(f"generator must be None, an int seed, a numpy Generator or an object with "
-                        f"initial_seed(), got {type(generator).__name__}")
-    return numpy.random.default_rng(int(backend.integers(numpy, 0, 2**63 - 1, (), "int64")))
 
 
 def random_split(dataset: Any, lengths: Sequence[float], generator: Any = None) -> list[Subset]:
@@ -167,6 +153,27 @@ class SubsetRandomSampler:
         return len(self.indices)
 
 
+def _numpy_generator(generator: Any) -> numpy.random.Generator:
+    """The NumPy generator that shuffles, for random_split and the random samplers.
+
+    From ``generator`` if given (a numpy Generator, an int seed, or an object with
+    ``initial_seed()`` such as a tinydl.Generator); else seeded with a number drawn
+    from tinydl's default generator, so that tinydl.manual_seed makes the order
+    reproducible while each loader still gets a stream of its own.
+    """
+    if isinstance(generator, numpy.random.Generator):
+        return generator
+    if isinstance(generator, int) and not isinstance(generator, bool):
+        return numpy.random.default_rng(generator)
+    if generator is not None and hasattr(generator, "initial_seed"):  # a seeded generator object
+        return numpy.random.default_rng(int(generator.initial_seed()))
+    if generator is not None:
+        raise TypeError(f"generator must be None, an int seed, a numpy Generator or an object with "
+                        f"initial_seed(), got {type(generator).__name__}")
+    seed = int(rng.integers(numpy, 0, 2**63 - 1, (), "int64"))  # one draw from tinydl's default generator
+    return numpy.random.default_rng(seed)
+
+
 class BatchSampler:
     """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last shorter unless drop_last)."""
 
@@ -191,6 +198,9 @@ class BatchSampler:
 
 
 # ------------------------------------------------------------------ collating
+NON_NUMERIC_KINDS = "OSUV"  # NumPy dtype kinds a tensor cannot hold: objects, bytes, str, void (records)
+
+
 def default_collate(batch: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch, with PyTorch's rules:
 
@@ -202,11 +212,11 @@ def default_collate(batch: Sequence[Any]) -> Any:
     * tuples and lists of fields -> a *list* of collated fields (x, y) -> [X, Y]; dicts -> a dict;
       named tuples -> the same named tuple.
     """
-    first = batch[0]
+    first = batch[0]  # every sample is taken to have the first one's structure, as in PyTorch
     if isinstance(first, Tensor):
         return stack(list(batch))
     if isinstance(first, numpy.ndarray):
-        if first.dtype.kind in "OSUV":
+        if first.dtype.kind in NON_NUMERIC_KINDS:
             raise TypeError(f"default_collate: cannot batch NumPy arrays of dtype {first.dtype}")
         return Tensor(numpy.stack(batch))
     if isinstance(first, numpy.generic):
@@ -231,7 +241,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
 def default_convert(sample: Any) -> Any:
     """What DataLoader(batch_size=None) applies to each sample: NumPy arrays become tensors, the rest stays."""
-    if isinstance(sample, numpy.ndarray) and sample.dtype.kind not in "OSUV":
+    if isinstance(sample, numpy.ndarray) and sample.dtype.kind not in NON_NUMERIC_KINDS:
         return Tensor(sample)
     if isinstance(sample, collections.abc.Mapping):
         return {key: default_convert(value) for key, value in sample.items()}
@@ -300,6 +310,7 @@ class DataLoader:
         return len(self.sampler)
 
     def _batches_of_indices(self) -> Iterator[Any]:
+        """Each batch's indices: the batch sampler's lists, or slices of one index array."""
         if not self._built_in_order:
             return iter(self.batch_sampler)
         # The same order as the samplers give, without a Python list per batch.

@@ -5,6 +5,9 @@ makes it reproducible, or from the ``generator=`` given (a ``tinydl.Generator``)
 Samples are data, not part of the graph: unlike PyTorch, ``normal(mean_tensor, 1.)``
 does not carry a (zero) gradient back to ``mean``; write ``mean + std * randn_like(mean)``
 for a sample that gradients flow through (the reparameterisation trick).
+
+The generators and the raw draws (arrays) live in ``rng.py``, under creation.py's
+``rand``/``randn`` too; this module checks the arguments and makes the tensors.
 """
 from __future__ import annotations
 
@@ -12,21 +15,22 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+import tinydl.rng as rng
 from .creation import _shape, manual_seed  # noqa: F401  (tinydl.random.manual_seed, as torch.random)
 from .ops.arguments import require_tensor
 from .engine import Tensor
 
-Generator = backend.Generator
+Generator = rng.Generator
 
 
 def initial_seed() -> int:
     """The seed of the default generator (as set by ``manual_seed``)."""
-    return backend.default_generator.initial_seed()
+    return rng.default_generator.initial_seed()
 
 
 def seed() -> int:
     """Reseed the default generator from fresh entropy; returns the new seed."""
-    return backend.manual_seed(backend.default_generator.seed()).initial_seed()
+    return rng.manual_seed(rng.default_generator.seed()).initial_seed()
 
 
 def _device_module(device: Any) -> Any:
@@ -56,7 +60,7 @@ def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None, *, gene
                             "(e.g. tinydl.normal(0.0, 1.0, size=(2, 3)))")
         xp = _device_module(device)
         shape = _shape((size,) if isinstance(size, int) else tuple(size))
-        noise = backend.standard_normal(xp, shape, _float_dtype("normal", dtype), generator)
+        noise = rng.standard_normal(xp, shape, _float_dtype("normal", dtype), generator)
         return Tensor(noise * noise.dtype.type(std) + noise.dtype.type(mean), requires_grad=requires_grad)
     if size is not None:
         raise TypeError("normal(): size= is only for a number mean and std; a tensor mean/std "
@@ -73,7 +77,7 @@ def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None, *, gene
         raise ValueError("normal(): std must be >= 0")
     shape = xp.broadcast(*(x.array for x in tensors)).shape
     dtype = dtypes.result_dtype([(x.array.dtype, x.array.ndim) for x in tensors], [])
-    noise = backend.standard_normal(xp, shape, dtype, generator)
+    noise = rng.standard_normal(xp, shape, dtype, generator)
     return Tensor((noise * std_array + mean_array).astype(dtype, copy=False))
 
 
@@ -90,7 +94,7 @@ def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_
     """Uniform samples in [0, 1) with input's shape (and dtype, device unless given)."""
     xp, shape, dtype = _like("rand_like", input, dtype, device)
     dtype = _float_dtype("rand_like", dtype)
-    return Tensor(backend.uniform(xp, 0.0, 1.0, shape, dtype, generator), requires_grad=requires_grad)
+    return Tensor(rng.uniform(xp, 0.0, 1.0, shape, dtype, generator), requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -98,7 +102,7 @@ def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
     """Standard normal samples with input's shape (and dtype, device unless given)."""
     xp, shape, dtype = _like("randn_like", input, dtype, device)
     dtype = _float_dtype("randn_like", dtype)
-    return Tensor(backend.standard_normal(xp, shape, dtype, generator), requires_grad=requires_grad)
+    return Tensor(rng.standard_normal(xp, shape, dtype, generator), requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None,
@@ -112,7 +116,7 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype:
     if low >= high:
         raise ValueError(f"randint_like(): expected low < high, got low={low}, high={high}")
     xp, shape, dtype = _like("randint_like", input, dtype, device)
-    return Tensor(backend.integers(xp, low, high, shape, dtype, generator), requires_grad=requires_grad)
+    return Tensor(rng.integers(xp, low, high, shape, dtype, generator), requires_grad=requires_grad)
 
 
 # ------------------------------------------------------------ permutations and draws
@@ -121,7 +125,7 @@ def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = 
     """A random ordering of 0, 1, ..., n-1 (int64 unless dtype is given)."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"randperm(): n must be a non-negative int, got {n!r}")
-    order = backend.permutation(_device_module(device), n, generator)
+    order = rng.permutation(_device_module(device), n, generator)
     if dtype is not None:
         order = order.astype(backend.as_numpy_dtype(dtype))
     return Tensor(order, requires_grad=requires_grad)
@@ -139,7 +143,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
     probability = input.array if p is None else p
     if ((xp.asarray(probability) < 0) | (xp.asarray(probability) > 1)).any():
         raise ValueError("bernoulli(): probabilities must be in [0, 1]")
-    draws = backend.uniform(xp, 0.0, 1.0, input.shape, input.array.dtype, generator)
+    draws = rng.uniform(xp, 0.0, 1.0, input.shape, input.array.dtype, generator)
     return Tensor((draws < probability).astype(input.array.dtype))
 
 
@@ -168,7 +172,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     if not replacement and num_samples > int(nonzero.min()):
         raise ValueError(f"multinomial(): cannot draw {num_samples} samples without replacement from a "
                          f"row with {int(nonzero.min())} non-zero weight(s) (of {categories} categories)")
-    draws = backend.uniform(xp, 0.0, 1.0, (weights.shape[0], num_samples if replacement else categories),
+    draws = rng.uniform(xp, 0.0, 1.0, (weights.shape[0], num_samples if replacement else categories),
                             "float64", generator)
     if replacement:
         # Invert the cumulative distribution: the first category whose running total passes u.
@@ -189,14 +193,14 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
 def normal_values(x: Tensor, mean: float, std: float, generator: Any) -> Any:
     """Samples of N(mean, std^2) with x's shape, dtype and device (for ``x.normal_()``)."""
     xp = backend.get_array_module(x.array)
-    noise = backend.standard_normal(xp, x.shape, _float_dtype("normal_", x.array.dtype), generator)
+    noise = rng.standard_normal(xp, x.shape, _float_dtype("normal_", x.array.dtype), generator)
     return noise * noise.dtype.type(std) + noise.dtype.type(mean)
 
 
 def uniform_values(x: Tensor, low: float, high: float, generator: Any) -> Any:
     """Uniform samples in [low, high) with x's shape, dtype and device (for ``x.uniform_()``)."""
     xp = backend.get_array_module(x.array)
-    return backend.uniform(xp, low, high, x.shape, _float_dtype("uniform_", x.array.dtype), generator)
+    return rng.uniform(xp, low, high, x.shape, _float_dtype("uniform_", x.array.dtype), generator)
 
 
 def bernoulli_values(x: Tensor, p: float, generator: Any) -> Any:
@@ -204,7 +208,7 @@ def bernoulli_values(x: Tensor, p: float, generator: Any) -> Any:
     if not 0 <= p <= 1:
         raise ValueError(f"bernoulli_(): p must be in [0, 1], got {p}")
     xp = backend.get_array_module(x.array)
-    return (backend.uniform(xp, 0.0, 1.0, x.shape, "float64", generator) < p).astype(x.array.dtype)
+    return (rng.uniform(xp, 0.0, 1.0, x.shape, "float64", generator) < p).astype(x.array.dtype)
 
 
 def random_values(x: Tensor, low: int, high: int | None, generator: Any) -> Any:
@@ -223,4 +227,4 @@ def random_values(x: Tensor, low: int, high: int | None, generator: Any) -> Any:
     if low >= high:
         raise ValueError(f"random_(): expected from < to, got from={low}, to={high}")
     xp = backend.get_array_module(x.array)
-    return backend.integers(xp, low, high, x.shape, dtype, generator)
+    return rng.integers(xp, low, high, x.shape, dtype, generator)

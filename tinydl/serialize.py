@@ -19,7 +19,7 @@ import json
 import os
 import tempfile
 import zipfile
-from typing import Any
+from typing import Any, Callable
 
 import numpy
 
@@ -38,6 +38,7 @@ class CheckpointError(ValueError):
 
 
 def _digest(array: numpy.ndarray) -> str:
+    """SHA-256 of the array's bytes (in C order): recorded at save, compared at load."""
     return hashlib.sha256(numpy.require(array, requirements="C").tobytes()).hexdigest()
 
 
@@ -48,13 +49,16 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     The file is written to a temporary name first and then renamed, so an
     interrupted save never leaves a truncated checkpoint behind.
     """
-    # --- issue 14: a name ending in .safetensors writes PyTorch's interchange format instead
+    # A name ending in .safetensors writes that format instead (PyTorch's interchange format).
     if safetensors_io.is_safetensors_path(path):
         return safetensors_io.save_safetensors(obj, path)
-    # ---
     arrays: dict[str, numpy.ndarray] = {}
 
     def encode(value: Any, where: str) -> Any:
+        """``value`` as JSON; each tensor or array goes into ``arrays`` and is referred to by name.
+
+        ``where`` says where in ``obj`` the value sits ("object['fc.weight']"), for errors.
+        """
         if isinstance(value, Tensor) or backend.is_ndarray(value):
             array = backend.to_device(value.array if isinstance(value, Tensor) else value, "cpu")
             if array.dtype.kind not in ALLOWED_KINDS:
@@ -136,10 +140,9 @@ def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any =
     A pickle (such as a PyTorch ``.pth``) is refused with an error that shows
     how to convert it.
     """
-    # --- issue 14: a .safetensors file (written by tinydl, PyTorch, ...) reads as {name: Tensor}
+    # A .safetensors file (written by tinydl, PyTorch, ...) reads as {name: Tensor}.
     if safetensors_io.is_safetensors_path(path):
         return safetensors_io.load_safetensors(path, map_location)
-    # ---
     path = os.fspath(path)
     if pickle_module is not None or pickle_load_args:
         raise TypeError("load: tinydl checkpoints contain no pickles; pickle_module and pickle load "
@@ -179,7 +182,7 @@ def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any =
             return _decode(meta.get("tree"), archive, target, refuse)
     except CheckpointError:
         raise
-    except FileNotFoundError:
+    except FileNotFoundError:  # the user's mistake, not a bad file: not wrapped like the OSErrors below
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as error:
         if "pickle" in str(error):  # numpy found pickled data: never pass on its allow_pickle advice
@@ -187,7 +190,12 @@ def load(path: str | os.PathLike, map_location: Any = None, pickle_module: Any =
         raise refuse(f"{type(error).__name__}: {error}") from None
 
 
-def _decode(node: Any, archive: Any, target: str | None, refuse: Any) -> Any:
+def _decode(node: Any, archive: Any, target: str | None, refuse: Callable[[str], CheckpointError]) -> Any:
+    """Rebuild the saved object from its JSON ``node``, checking every array against its record.
+
+    ``archive`` is the open .npz; tensors go to ``target`` (map_location) or to the
+    device they were saved from; ``refuse(reason)`` makes the error for a bad file.
+    """
     if not isinstance(node, dict) or len(node) == 0:
         raise refuse(f"malformed entry {node!r:.80}")
     if "tensor" in node:

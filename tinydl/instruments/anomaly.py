@@ -27,12 +27,14 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Tensor, backward_observers, node_observers
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../tinydl
 
 
 def _is_user_frame(frame: FrameType) -> bool:
+    """True for a frame of the user's code (any file outside the tinydl package)."""
     path = os.path.abspath(frame.f_code.co_filename)
     return not path.startswith(_PACKAGE_DIR + os.sep)
 
@@ -96,7 +98,7 @@ def where_created(node: Node) -> str:
     return f"created at {created}" + (f", in module {module}" if module else "")
 
 
-def _check_gradients(node: Node, grad_out: Any, input_grads: tuple) -> None:
+def _check_gradients(node: Node, grad_out: Array, input_grads: tuple) -> None:
     """backward_observer: raise at the first gradient with NaN or inf."""
     for position, grad in enumerate(input_grads):
         if grad is None:
@@ -171,6 +173,8 @@ def warn_if_diverged(optimizer: Any) -> None:
                 continue
             if type(grad.array) is not numpy.ndarray:
                 return
+            # One sum instead of a test per element: NaN or inf anywhere makes the sum NaN or inf
+            # (a finite array can overflow to inf, too; then the gradients are useless anyway).
             with numpy.errstate(over="ignore", invalid="ignore"):
                 finite = numpy.isfinite(grad.array.sum())
             if not finite:

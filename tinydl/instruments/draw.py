@@ -23,6 +23,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Tensor
 from .naming import GraphNames, caller_frame
 from .trace import TraceRecord, trace
@@ -33,6 +34,8 @@ COLORS = {"leaf": "#cfe2ff", "op": "#e9ecef", "output": "#d1f2d1"}
 
 @dataclass
 class Box:
+    """One box of the picture: a leaf tensor, an op (graph node) or the output; x, y set by layout()."""
+
     key: str
     kind: str                   # "leaf", "op" or "output"
     lines: list[str]
@@ -51,13 +54,35 @@ class Box:
 
 @dataclass
 class Graph:
+    """What build_graph() finds and to_svg() / to_dot() / to_image() draw."""
+
     boxes: dict = field(default_factory=dict)   # key -> Box
     edges: list = field(default_factory=list)   # (source key, target key, label)
 
 
-def _norm(array: Any) -> str:
-    values = numpy.asarray(backend.to_device(array, "cpu"), dtype=float)
-    return f"‖g‖={float(numpy.linalg.norm(values)):.3g}"
+def draw(tensor: Tensor, path: str | None = None, *, params: dict | None = None, names: dict | None = None,
+         records: list[TraceRecord] | None = None, backward: bool = False) -> str:
+    """Draw the graph that produced ``tensor``; write it to ``path`` and return the SVG (or DOT) text.
+
+    ``path`` ending in .svg (or anything else) gets SVG, .dot Graphviz text, .png/.pdf
+    an image drawn with matplotlib (the same layout).
+
+    ``params=dict(model.named_parameters())`` (as torchviz's ``make_dot``) and
+    ``names={"x": x}`` name leaves; the caller's variable names are used too.
+    ``records`` (from :func:`trace`) or ``backward=True`` (runs ``tensor.backward()``
+    first, keeping the graph) put gradient norms on the edges.
+    """
+    graph_names = GraphNames(tensor, caller_frame(1), names, params)
+    if backward:
+        records = trace(tensor, retain_graph=True, names=names, params=params, quiet=True)
+    graph = build_graph(tensor, graph_names, records)
+    text = to_dot(graph) if path is not None and str(path).endswith(".dot") else to_svg(graph)
+    if path is not None and str(path).endswith((".png", ".pdf", ".jpg")):
+        to_image(graph, str(path))
+    elif path is not None:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    return text
 
 
 def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | None = None) -> Graph:
@@ -86,6 +111,7 @@ def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | 
     graph.edges.append((key(root, "op"), "output", root_label))
     for node in names.forward_order:
         lines = [node.name()]
+        # node.metadata would make an empty dict on every node: look only where anomaly mode wrote one
         module = node.metadata.get("module") if "_metadata" in node.__dict__ else None
         if module:
             lines.append(module)
@@ -108,6 +134,12 @@ def build_graph(tensor: Tensor, names: GraphNames, records: list[TraceRecord] | 
             source = key(parent, "leaf" if isinstance(parent, Tensor) else "op")
             graph.edges.append((source, key(node, "op"), label))
     return graph
+
+
+def _norm(array: Array) -> str:
+    """A gradient's size for an edge label: its Euclidean norm, ‖g‖=1.23."""
+    values = numpy.asarray(backend.to_device(array, "cpu"), dtype=float)
+    return f"‖g‖={float(numpy.linalg.norm(values)):.3g}"
 
 
 def layout(graph: Graph) -> tuple[float, float]:
@@ -150,6 +182,7 @@ def _label_position(x1: float, y1: float, x2: float, y2: float) -> tuple[float, 
 
 
 def to_svg(graph: Graph) -> str:
+    """The picture as SVG text: boxes, arrows and their labels, placed by layout()."""
     width, height = layout(graph)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
              f'font-family="monospace" font-size="12">',
@@ -217,28 +250,3 @@ def to_dot(graph: Graph) -> str:
         lines.append(f'  "{source}" -> "{target}" [label="{text}"];')
     lines.append("}")
     return "\n".join(lines)
-
-
-def draw(tensor: Tensor, path: str | None = None, *, params: dict | None = None, names: dict | None = None,
-         records: list[TraceRecord] | None = None, backward: bool = False) -> str:
-    """Draw the graph that produced ``tensor``; write it to ``path`` and return the SVG (or DOT) text.
-
-    ``path`` ending in .svg (or anything else) gets SVG, .dot Graphviz text, .png/.pdf
-    an image drawn with matplotlib (the same layout).
-
-    ``params=dict(model.named_parameters())`` (as torchviz's ``make_dot``) and
-    ``names={"x": x}`` name leaves; the caller's variable names are used too.
-    ``records`` (from :func:`trace`) or ``backward=True`` (runs ``tensor.backward()``
-    first, keeping the graph) put gradient norms on the edges.
-    """
-    graph_names = GraphNames(tensor, caller_frame(1), names, params)
-    if backward:
-        records = trace(tensor, retain_graph=True, names=names, params=params, quiet=True)
-    graph = build_graph(tensor, graph_names, records)
-    text = to_dot(graph) if path is not None and str(path).endswith(".dot") else to_svg(graph)
-    if path is not None and str(path).endswith((".png", ".pdf", ".jpg")):
-        to_image(graph, str(path))
-    elif path is not None:
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text)
-    return text

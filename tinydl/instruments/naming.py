@@ -16,6 +16,7 @@ from typing import Any
 import numpy
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Tensor, topological_order
 
 SEARCHED_FRAMES = 3  # how many caller frames are searched for variable names
@@ -129,7 +130,7 @@ def local_derivative(function: type, position: int) -> str:
     return ", ".join(clauses)
 
 
-def summarize(array: Any) -> str:
+def summarize(array: Array) -> str:
     """A small array in full; a large one as shape, norm and its first values."""
     values = numpy.asarray(backend.to_device(array, "cpu"), dtype=numpy.float64)
     if values.size <= SHOWN_ELEMENTS:
@@ -142,4 +143,5 @@ def summarize(array: Any) -> str:
 
 
 def _number(value: float) -> str:
+    """A number in 4 significant digits, as the instruments print them."""
     return f"{value + 0.0:.4g}"  # + 0.0 turns -0 into 0

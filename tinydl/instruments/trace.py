@@ -14,7 +14,7 @@ Why a function and not ``loss.backward(trace=True)``: PyTorch's ``backward`` has
 no such argument, and tinydl keeps PyTorch's signatures. ``trace(loss)`` reads
 like ``torch.autograd.backward(loss)`` / ``torch.autograd.grad(loss, ...)``, the
 functional entry points of the same package, and leaves the core untouched: it
-plugs an observer into ``tensor.backward_observers`` for the one call.
+plugs an observer into ``engine.backward_observers`` for the one call.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from typing import Any, TextIO
 import numpy
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Tensor, backward_observers
 from .naming import GraphNames, argument_names, caller_frame, local_derivative, op_definition, summarize
 
@@ -38,7 +39,7 @@ class TraceInput:
     shape: tuple
     role: str          # its name inside the op's formula ("b" in "y = a * b"), or "" if unknown
     derivative: str    # the local derivative from the op's docstring, e.g. "dy/db = a"
-    grad: Any          # dL/d(input) from this use alone (a numpy array of the input's shape)
+    grad: numpy.ndarray  # dL/d(input) from this use alone (on the host, the input's shape)
 
 
 @dataclass
@@ -50,62 +51,11 @@ class TraceRecord:
     name: str                     # the tensor whose gradient arrives here: "loss", "v3", "x"
     shape: tuple
     definition: str               # "y = a * b." (empty for a leaf)
-    grad_out: Any                 # dL/d(name), summed over all its uses (a numpy array)
+    grad_out: numpy.ndarray       # dL/d(name), summed over all its uses (on the host)
     inputs: list[TraceInput] = field(default_factory=list)
     # (op that used it, gradient from that use) when more than one op used this tensor
     uses: list[tuple[str, Any]] = field(default_factory=list)
     node: Any = None              # the graph node (Node); None for a leaf
-
-
-def _role(function: type, position: int) -> str:
-    names = argument_names(function)
-    return names[position] if position < len(names) else ""
-
-
-def _host(array: Any) -> Any:
-    return numpy.array(backend.to_device(array, "cpu"), dtype=numpy.float64)
-
-
-class _Tracer:
-    """The backward observer: turns each visited node into a TraceRecord."""
-
-    def __init__(self, names: GraphNames) -> None:
-        self.names = names
-        self.records: list[TraceRecord] = []
-        self.uses: dict[int, list] = {}   # id(node or leaf) -> [(op name, grad), ...]
-        self.leaves: dict[int, Tensor] = {}
-
-    def __call__(self, node: Node, grad_out: Any, input_grads: tuple) -> None:
-        names = self.names
-        record = TraceRecord(step=len(self.records) + 1, op=node.name(), name=names.node(node),
-                             shape=tuple(node.output_shape), definition=op_definition(node.function),
-                             grad_out=_host(grad_out), uses=self._uses_of(id(node)), node=node)
-        for position, (parent, grad) in enumerate(zip(node.parents, input_grads)):
-            if parent is None or grad is None:
-                continue
-            shape = tuple(parent.shape) if isinstance(parent, Tensor) else tuple(parent.output_shape)
-            record.inputs.append(TraceInput(names.of(parent), position, shape, _role(node.function, position),
-                                            local_derivative(node.function, position),
-                                            _host(grad)))
-            self.uses.setdefault(id(parent), []).append((node.name(), _host(grad)))
-            if isinstance(parent, Tensor):
-                self.leaves.setdefault(id(parent), parent)
-        self.records.append(record)
-
-    def _uses_of(self, key: int) -> list:
-        uses = self.uses.pop(key, [])
-        return uses if len(uses) > 1 else []
-
-    def leaf_records(self) -> list[TraceRecord]:
-        """One AccumulateGrad record per leaf: the sum of what every use sent it."""
-        records = []
-        for key, leaf in self.leaves.items():
-            uses = self.uses.get(key, [])
-            total = sum(grad for _, grad in uses)
-            records.append(TraceRecord(step=len(self.records) + len(records) + 1, op="AccumulateGrad",
-                                       name=self.names.leaf(leaf), shape=tuple(leaf.shape), definition="",
-                                       grad_out=total, uses=self._uses_of(key)))
-        return records
 
 
 def trace(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | None = None, *,
@@ -130,6 +80,50 @@ def trace(tensor: Tensor, gradient: Tensor | None = None, retain_graph: bool | N
     if not quiet:
         print(format_trace(records), file=file or sys.stdout)
     return records
+
+
+class _Tracer:
+    """The backward observer: turns each visited node into a TraceRecord."""
+
+    def __init__(self, names: GraphNames) -> None:
+        self.names = names
+        self.records: list[TraceRecord] = []
+        self.uses: dict[int, list] = {}   # id(node or leaf) -> [(op name, grad), ...]
+        self.leaves: dict[int, Tensor] = {}
+
+    def __call__(self, node: Node, grad_out: Array, input_grads: tuple) -> None:
+        """Called by backward for each node, after its backward returned ``input_grads``."""
+        names = self.names
+        record = TraceRecord(step=len(self.records) + 1, op=node.name(), name=names.node(node),
+                             shape=tuple(node.output_shape), definition=op_definition(node.function),
+                             grad_out=_host(grad_out), uses=self._uses_of(id(node)), node=node)
+        for position, (parent, grad) in enumerate(zip(node.parents, input_grads)):
+            if parent is None or grad is None:
+                continue
+            shape = tuple(parent.shape) if isinstance(parent, Tensor) else tuple(parent.output_shape)
+            record.inputs.append(TraceInput(names.of(parent), position, shape, _role(node.function, position),
+                                            local_derivative(node.function, position),
+                                            _host(grad)))
+            self.uses.setdefault(id(parent), []).append((node.name(), _host(grad)))
+            if isinstance(parent, Tensor):
+                self.leaves.setdefault(id(parent), parent)
+        self.records.append(record)
+
+    def _uses_of(self, key: int) -> list:
+        """The uses gathered for a tensor, listed only when there was more than one (a sum to show)."""
+        uses = self.uses.pop(key, [])
+        return uses if len(uses) > 1 else []
+
+    def leaf_records(self) -> list[TraceRecord]:
+        """One AccumulateGrad record per leaf: the sum of what every use sent it."""
+        records = []
+        for key, leaf in self.leaves.items():
+            uses = self.uses.get(key, [])
+            total = sum(grad for _, grad in uses)
+            records.append(TraceRecord(step=len(self.records) + len(records) + 1, op="AccumulateGrad",
+                                       name=self.names.leaf(leaf), shape=tuple(leaf.shape), definition="",
+                                       grad_out=total, uses=self._uses_of(key)))
+        return records
 
 
 def format_trace(records: list[TraceRecord]) -> str:
@@ -161,7 +155,19 @@ def format_trace(records: list[TraceRecord]) -> str:
 
 
 def _sum_of_uses(record: TraceRecord) -> str:
+    """The line that shows a tensor's gradient as the sum over its uses."""
     parts = " + ".join(summarize(grad) for _, grad in record.uses)
     ops = ", ".join(op for op, _ in record.uses)
     return (f"{record.name} is used {len(record.uses)} times (by {ops}), so its gradients add up: "
             f"{parts} = {summarize(record.grad_out)}")
+
+
+def _role(function: type, position: int) -> str:
+    """The name forward gives argument ``position`` ("b" for Mul's second), or ""."""
+    names = argument_names(function)
+    return names[position] if position < len(names) else ""
+
+
+def _host(array: Array) -> numpy.ndarray:
+    """A float64 copy on the host: what the records keep (small, printable, any device's array)."""
+    return numpy.array(backend.to_device(array, "cpu"), dtype=numpy.float64)

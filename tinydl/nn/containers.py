@@ -22,7 +22,7 @@ class Sequential(Module):
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
-            x = module(x)
+            x = module(x)  # each module's output is the next one's input (its shape is theirs to say)
         return x
 
     def __getitem__(self, index: int | slice) -> Module:

@@ -4,23 +4,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import tinydl.backend as backend
-import tinydl.dtypes as dtypes
 import tinydl.functional as F
 import tinydl.nn.init as init
 from ..ops.checks import shape_or_type
 from ..engine import Tensor
-from .module import Module, Parameter
-
-
-def _tuple(value: Any, dims: int, name: str) -> tuple:
-    """An int or a tuple of ``dims`` ints as a tuple (padding may also be "same" or "valid")."""
-    if isinstance(value, str) and name == "padding":
-        return value  # type: ignore[return-value]
-    result = (value,) * dims if isinstance(value, int) else tuple(value)
-    if len(result) != dims:
-        raise ValueError(f"Conv{dims}d: {name} must be an int or a tuple of {dims} ints, got {value!r}")
-    return result
+from .module import Module, Parameter, parameter_factory
 
 
 class _ConvNd(Module):
@@ -40,15 +28,15 @@ class _ConvNd(Module):
             raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not supported by tinydl; "
                                       "only 'zeros'")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, self.dims, "kernel_size")
-        self.stride = _tuple(stride, self.dims, "stride")
-        self.padding = _tuple(padding, self.dims, "padding")
-        self.dilation = _tuple(dilation, self.dims, "dilation")
+        self.kernel_size = _per_dimension(kernel_size, self.dims, "kernel_size")
+        self.stride = _per_dimension(stride, self.dims, "stride")
+        self.padding = _per_dimension(padding, self.dims, "padding")
+        self.dilation = _per_dimension(dilation, self.dims, "dilation")
         self.padding_mode = padding_mode
-        xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.float_dtype(dtype)
-        shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(xp.empty(shape, dtype=dtype))
+        xp, dtype = parameter_factory(device, dtype)
+        # (C_out, C_in / groups, *kernel_size): one kernel per output channel, over its group's inputs
+        weight_shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(xp.empty(weight_shape, dtype=dtype))
         self.bias = Parameter(xp.empty((out_channels,), dtype=dtype)) if bias else None
         self.reset_parameters()
 
@@ -94,6 +82,8 @@ class Conv1d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
+        # (N, C_in, L) -> (N, C_out, L_out); with a number for padding,
+        # L_out = (L + 2*padding - dilation*(kernel_size - 1) - 1) // stride + 1
         return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
@@ -109,4 +99,15 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         self._check_input(x)
+        # (N, C_in, H, W) -> (N, C_out, H_out, W_out); H_out and W_out each as Conv1d's L_out
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+def _per_dimension(value: Any, dims: int, name: str) -> tuple:
+    """An int or a tuple of ``dims`` ints as a tuple (padding may also be "same" or "valid")."""
+    if isinstance(value, str) and name == "padding":
+        return value  # type: ignore[return-value]
+    result = (value,) * dims if isinstance(value, int) else tuple(value)
+    if len(result) != dims:
+        raise ValueError(f"Conv{dims}d: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+    return result

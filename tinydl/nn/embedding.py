@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import tinydl.backend as backend
-import tinydl.dtypes as dtypes
 import tinydl.functional as F
 import tinydl.nn.init as init
 from ..ops.embedding import check_padding_idx
 from ..engine import Tensor, no_grad
-from .module import Module, Parameter
+from .module import Module, Parameter, parameter_factory
 
 
 class Embedding(Module):
@@ -30,8 +28,7 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = check_padding_idx("Embedding", padding_idx, num_embeddings)
         self.max_norm = max_norm
-        xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.float_dtype(dtype)
+        xp, dtype = parameter_factory(device, dtype)
         self.weight = Parameter(xp.empty((num_embeddings, embedding_dim), dtype=dtype))
         self.reset_parameters()
 
@@ -57,7 +54,7 @@ class Embedding(Module):
         return layer
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx)  # ids (*) -> weight rows (*, embedding_dim)
 
     def extra_repr(self) -> str:
         text = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -10,6 +10,8 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+import tinydl.rng as rng
+from ..backend import Array
 from ..engine import Tensor
 
 
@@ -37,7 +39,8 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
 
 
-def _fill(tensor: Tensor, array: Any) -> Tensor:
+def _fill(tensor: Tensor, array: Array) -> Tensor:
+    """Write ``array`` into ``tensor`` in place: the tensor keeps its array object, which optimizers hold."""
     with backend.device_scope(tensor.array):  # CuPy writes on its current GPU: make it the tensor's
         tensor.array[...] = array
     tensor._bump_version()
@@ -51,12 +54,12 @@ def _xp(tensor: Tensor) -> Any:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with samples from U(a, b)."""
-    return _fill(tensor, backend.uniform(_xp(tensor), a, b, tensor.shape, tensor.dtype))
+    return _fill(tensor, rng.uniform(_xp(tensor), a, b, tensor.shape, tensor.dtype))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with samples from N(mean, std^2)."""
-    samples = backend.standard_normal(_xp(tensor), tensor.shape, tensor.dtype)
+    samples = rng.standard_normal(_xp(tensor), tensor.shape, tensor.dtype)
     with backend.device_scope(samples):
         samples = samples * tensor.dtype.type(std) + tensor.dtype.type(mean)
     return _fill(tensor, samples)

@@ -4,12 +4,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import tinydl.backend as backend
-import tinydl.dtypes as dtypes
 import tinydl.functional as F
 from ..engine import Tensor
 import tinydl.nn.init as init
-from .module import Module, Parameter
+from .module import Module, Parameter, parameter_factory
 
 
 class Linear(Module):
@@ -23,8 +21,7 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        xp = backend.module_for_device(backend.normalize_device(device))
-        dtype = dtypes.float_dtype(dtype)
+        xp, dtype = parameter_factory(device, dtype)
         self.weight = Parameter(xp.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(xp.empty((out_features,), dtype=dtype)) if bias else None
         self.reset_parameters()
@@ -36,10 +33,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        if isinstance(x, Tensor) and (x.ndim == 0 or x.shape[-1] != self.in_features):  # else linear's TypeError
+        # (N, in_features) @ W^T (in_features, out_features) + b -> (N, out_features);
+        # any leading dimensions (..., in_features) are carried along the same way.
+        try:
+            return F.linear(x, self.weight, self.bias)
+        except ValueError as error:  # F.linear checked the shapes: say which layer was given them
             raise ValueError(f"{self!r}: expected input with {self.in_features} features in its last "
-                             f"dimension, i.e. shape (N, {self.in_features}), got shape {tuple(x.shape)}")
-        return F.linear(x, self.weight, self.bias)
+                             f"dimension, i.e. shape (N, {self.in_features}), got shape {tuple(x.shape)} "
+                             f"({error})") from None
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -138,7 +139,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.flatten(x, self.start_dim, self.end_dim)
+        return F.flatten(x, self.start_dim, self.end_dim)  # default: (N, C, H, W) -> (N, C*H*W)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import tinydl.backend as backend
+import tinydl.dtypes as dtypes
 from ..engine import Tensor, no_grad
 import tinydl.nn.hooks as hooks
 from .hooks import RemovableHandle, add_module_note
@@ -26,6 +27,15 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor(self.array, self.requires_grad).__repr__()
+
+
+def parameter_factory(device: Any, dtype: Any) -> tuple[Any, Any]:
+    """(xp, dtype): the array module and float numpy dtype a layer makes its parameters and buffers with.
+
+    ``device=None`` is the default device, ``dtype=None`` the default float dtype,
+    as for every layer's ``device=`` and ``dtype=`` arguments in PyTorch.
+    """
+    return backend.module_for_device(backend.normalize_device(device)), dtypes.float_dtype(dtype)
 
 
 class IncompatibleKeys(NamedTuple):

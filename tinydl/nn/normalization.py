@@ -3,17 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
 from ..engine import Tensor
-from .module import Module, Parameter
-
-
-def _empty_factory(device: Any, dtype: Any) -> tuple[Any, Any]:
-    """The array module and float dtype for a layer's parameters and buffers."""
-    xp = backend.module_for_device(backend.normalize_device(device))
-    return xp, dtypes.float_dtype(dtype)
+from .module import Module, Parameter, parameter_factory
 
 
 class _BatchNorm(Module):
@@ -34,7 +27,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        xp, dtype = _empty_factory(device, dtype)
+        xp, dtype = parameter_factory(device, dtype)
         self.weight = Parameter(xp.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(xp.zeros(num_features, dtype=dtype)) if affine and bias else None
         if track_running_stats:
@@ -72,6 +65,8 @@ class _BatchNorm(Module):
         # Batch statistics while training, and also in eval when no running statistics are kept.
         use_batch_stats = self.training or self.running_mean is None
         keep_running = not self.training or self.track_running_stats
+        # (N, C, *) -> (N, C, *): each channel c normalised with its own mean and variance, taken
+        # over every dimension but C (the statistics and weight, bias are (C,))
         return F.batch_norm(x, self.running_mean if keep_running else None,
                             self.running_var if keep_running else None, self.weight, self.bias,
                             use_batch_stats, factor, self.eps)
@@ -106,11 +101,13 @@ class LayerNorm(Module):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
-        xp, dtype = _empty_factory(device, dtype)
+        xp, dtype = parameter_factory(device, dtype)
         self.weight = Parameter(xp.ones(shape, dtype=dtype)) if elementwise_affine else None
         self.bias = Parameter(xp.zeros(shape, dtype=dtype)) if elementwise_affine and bias else None
 
     def forward(self, x: Tensor) -> Tensor:
+        # (*, *normalized_shape) -> same shape; each sample is normalised over its last
+        # len(normalized_shape) dimensions
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

@@ -9,6 +9,7 @@ from .module import Module
 
 
 def _single(value: Any) -> tuple:
+    """An int as a 1-tuple (a tuple or list as a tuple): AvgPool1d's attributes, as PyTorch keeps them."""
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
@@ -25,6 +26,8 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, x: Tensor) -> Tensor:
+        # (N, C, H, W) -> (N, C, H_out, W_out), H_out = (H + 2*padding - dilation*(kernel_size - 1) - 1)
+        # // stride + 1 (rounded up with ceil_mode); MaxPool1d: (N, C, L) -> (N, C, L_out) alike
         return self.function(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                              self.return_indices)
 
@@ -50,6 +53,7 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
+        # (N, C, H, W) -> (N, C, H_out, W_out), H_out = (H + 2*padding - kernel_size) // stride + 1
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
@@ -68,6 +72,7 @@ class AvgPool1d(Module):
         self.padding, self.ceil_mode, self.count_include_pad = _single(padding), ceil_mode, count_include_pad
 
     def forward(self, x: Tensor) -> Tensor:
+        # (N, C, L) -> (N, C, L_out), L_out = (L + 2*padding - kernel_size) // stride + 1
         return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad)
 
@@ -85,6 +90,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
+        # (N, C, H, W) -> (N, C, *output_size); AdaptiveAvgPool1d: (N, C, L) -> (N, C, output_size)
         return self.function(x, self.output_size)
 
     def extra_repr(self) -> str:

@@ -24,6 +24,7 @@ class Unflatten(Module):
         if not -x.ndim <= self.dim < x.ndim:
             raise IndexError(f"Unflatten: dim {self.dim} is out of range for input of shape {tuple(x.shape)}")
         dim = self.dim % x.ndim
+        # (*before, size, *after) -> (*before, *unflattened_size, *after)
         return x.reshape(tuple(x.shape[:dim]) + self.unflattened_size + tuple(x.shape[dim + 1:]))
 
     def extra_repr(self) -> str:

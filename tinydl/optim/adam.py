@@ -18,7 +18,8 @@ class Adam(Optimizer):
         v_max = max(v_max, v); v = v_max          (amsgrad=True only)
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-    ``maximize=True`` ascends (g is negated first).
+    m and v are kept per parameter in ``state[p]`` as ``exp_avg`` and ``exp_avg_sq``
+    (PyTorch's names), starting at 0. ``maximize=True`` ascends (g is negated first).
     """
 
     decoupled_weight_decay = False
@@ -43,42 +44,31 @@ class Adam(Optimizer):
                 state = self.state[p] = {"step": 0, "exp_avg": xp.zeros_like(p.array),
                                          "exp_avg_sq": xp.zeros_like(p.array)}
             state["step"] += 1
-            step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
-            grad = -p.grad.array if group["maximize"] else p.grad.array
+            t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+            g = -p.grad.array if group["maximize"] else p.grad.array
             if weight_decay:
                 if self.decoupled_weight_decay:
-                    p.array *= 1 - lr * weight_decay
+                    p.array *= 1 - lr * weight_decay                # p = p * (1 - lr * weight_decay)
                 else:
-                    grad = grad + weight_decay * p.array
+                    g = g + weight_decay * p.array                  # g = g + weight_decay * p
 
-            # Every update below is in place, reusing one scratch array: for large
-            # layers the step costs a few passes over memory and no allocations
-            # beyond the scratch.
-            scratch = xp.multiply(grad, 1 - beta1)
-            exp_avg *= beta1
-            exp_avg += scratch                                  # m
-            xp.multiply(grad, grad, out=scratch)
-            scratch *= 1 - beta2
-            exp_avg_sq *= beta2
-            exp_avg_sq += scratch                               # v
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-            # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), with sqrt(bc2) multiplied through
-            # so that the constants cost no pass over the array of their own:
-            #   = (lr * sqrt(bc2) / bc1) * m / (sqrt(v) + eps * sqrt(bc2))
+            # The docstring's lines, in order. m and v are kept in place (*=, +=): they are the
+            # optimizer's state, and the same arrays must carry over to the next step.
+            m *= beta1
+            m += (1 - beta1) * g                                    # m = beta1 * m + (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g                                # v = beta2 * v + (1 - beta2) * g^2
             if group["amsgrad"]:  # use the largest v so far: the step size never grows back
-                second_moment = state.get("max_exp_avg_sq")
-                if second_moment is None:  # max(0, v) = v at the first step
-                    second_moment = state["max_exp_avg_sq"] = exp_avg_sq.copy()
+                v_max = state.get("max_exp_avg_sq")
+                if v_max is None:  # max(0, v) = v at the first step
+                    v_max = state["max_exp_avg_sq"] = v.copy()
                 else:
-                    xp.maximum(second_moment, exp_avg_sq, out=second_moment)
-            else:
-                second_moment = exp_avg_sq
-            xp.sqrt(second_moment, out=scratch)
-            scratch += eps * bias_correction2_sqrt
-            xp.divide(exp_avg, scratch, out=scratch)
-            scratch *= lr * bias_correction2_sqrt / bias_correction1
-            p.array -= scratch
+                    xp.maximum(v_max, v, out=v_max)                 # v_max = max(v_max, v)
+                v = v_max                                           # v = v_max
+            # m and v start at 0, so early averages are too small; dividing by 1 - beta^t undoes that.
+            bias_correction1, bias_correction2 = 1 - beta1 ** t, 1 - beta2 ** t
+            denominator = xp.sqrt(v) / math.sqrt(bias_correction2) + eps  # sqrt(v) / sqrt(1 - beta2^t) + eps
+            p.array -= lr / bias_correction1 * m / denominator  # p = p - lr / (1 - beta1^t) * m / denominator
             p._bump_version()  # saved copies of p in a graph are now stale
 
 

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 import tinydl.backend as backend
 from ..nn.module import Module, clear_grads
 from ..engine import Tensor
-from ..instruments.anomaly import warn_if_diverged  # issue 11: the one-time NaN/inf warning
+from ..instruments.anomaly import warn_if_diverged  # the one-time "training diverged" warning
 
 
 class Optimizer:
@@ -69,7 +69,7 @@ class Optimizer:
         While the caller updates ``p``, p's GPU is CuPy's current device (where
         CuPy computes), so a model on "cuda:1" is updated on GPU 1.
         """
-        # -- issue 11 (tinydl/instruments/anomaly.py): warn once if the gradients became NaN/inf --
+        # Warn once if the gradients became NaN/inf (instruments/anomaly.py): too large an lr, usually.
         warn_if_diverged(self)
         for group in self.param_groups:
             for p in group["params"]:

@@ -32,16 +32,16 @@ class SGD(Optimizer):
         for group, p in self.parameters_with_grad():
             grad = -p.grad.array if group["maximize"] else p.grad.array
             if group["weight_decay"]:
-                grad = grad + group["weight_decay"] * p.array
+                grad = grad + group["weight_decay"] * p.array              # g = g + weight_decay * p
             momentum = group["momentum"]
             if momentum:
                 state = self.state.setdefault(p, {})
-                buffer = state.get("momentum_buffer")
+                buffer = state.get("momentum_buffer")             # b, kept between steps
                 if buffer is None:
-                    buffer = state["momentum_buffer"] = grad.copy()
+                    buffer = state["momentum_buffer"] = grad.copy()  # b = g (first step)
                 else:
                     buffer *= momentum
-                    buffer += (1 - group["dampening"]) * grad
-                grad = grad + momentum * buffer if group["nesterov"] else buffer
-            p.array -= group["lr"] * grad  # in place: p stays the same array
+                    buffer += (1 - group["dampening"]) * grad     # b = momentum * b + (1 - dampening) * g
+                grad = grad + momentum * buffer if group["nesterov"] else buffer  # g + momentum * b, or b
+            p.array -= group["lr"] * grad  # p = p - lr * g, in place: p stays the same array
             p._bump_version()  # saved copies of p in a graph are now stale

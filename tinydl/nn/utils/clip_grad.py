@@ -12,6 +12,7 @@ import math
 from typing import Any, Iterable
 
 import tinydl.backend as backend
+from ...backend import Array
 from ...creation import zeros
 from ...engine import Tensor
 
@@ -22,7 +23,8 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _replace(grad: Tensor, array: Any) -> None:
+def _replace(grad: Tensor, array: Array) -> None:
+    """Give the gradient tensor a new array of values (not in place: see the module docstring)."""
     grad.array = array
     grad._bump_version()
 
