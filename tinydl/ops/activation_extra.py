@@ -10,15 +10,9 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
-from .elementwise import float_only
+from .common import as_float, stable_sigmoid
+from .registry import public
 from .special import erf_array
-
-
-def _sigmoid_array(x: Any) -> Any:
-    """1 / (1 + e^-x) without overflow: e^-|x| never overflows."""
-    xp = backend.get_array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
 # ------------------------------------------------------------ GELU
@@ -67,12 +61,13 @@ class GELUTanh(Function):
         return grad_out * (0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx)
 
 
+@public(method=False)
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """Gaussian Error Linear Unit x Phi(x); approximate="tanh" uses the tanh formula."""
     if approximate == "none":
-        return GELU.apply(float_only("gelu", input))
+        return GELU.apply(as_float("gelu", input))
     if approximate == "tanh":
-        return GELUTanh.apply(float_only("gelu", input))
+        return GELUTanh.apply(as_float("gelu", input))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -82,7 +77,7 @@ class SiLU(Function):
 
     @staticmethod
     def forward(ctx: Node, x: Any) -> Any:
-        s = _sigmoid_array(x)
+        s = stable_sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
 
@@ -112,7 +107,7 @@ class Softplus(Function):
     def backward(ctx: Node, grad_out: Any) -> tuple:
         z, linear = ctx.saved_tensors
         xp = backend.get_array_module(z)
-        return grad_out * xp.where(linear, 1, _sigmoid_array(z)), None, None
+        return grad_out * xp.where(linear, 1, stable_sigmoid(z)), None, None
 
 
 class ELU(Function):
@@ -133,18 +128,21 @@ class ELU(Function):
         return grad_out * xp.where(positive, 1, exp_part), None
 
 
+@public(method=False)
 def silu(input: Tensor) -> Tensor:  # noqa: A002
     """x sigmoid(x)."""
-    return SiLU.apply(float_only("silu", input))
+    return SiLU.apply(as_float("silu", input))
 
 
+@public(method=False)
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """A smooth ReLU, log(1 + e^(beta x)) / beta; linear where beta x > threshold."""
     if beta == 0:
         raise ValueError("softplus: beta must not be 0 (it divides by beta)")
-    return Softplus.apply(float_only("softplus", input), beta, threshold)
+    return Softplus.apply(as_float("softplus", input), beta, threshold)
 
 
+@public(method=False)
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
     """x for x > 0, alpha (e^x - 1) below: smooth at 0 when alpha = 1, and saturates at -alpha."""
-    return ELU.apply(float_only("elu", input), alpha)
+    return ELU.apply(as_float("elu", input), alpha)

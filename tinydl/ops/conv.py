@@ -17,6 +17,7 @@ from typing import Any
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
+from .registry import public
 from .shape import squeeze, unsqueeze
 
 
@@ -146,6 +147,7 @@ def _check_fits(op_name: str, input_shape: tuple, kernel: Pair, padding: Padding
 
 
 # ------------------------------------------------------------ user-facing
+@public(method=False)
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d convolution (cross-correlation) of input (N, C, H, W) or (C, H, W) with weight (O, C/g, kh, kw).
@@ -181,6 +183,7 @@ def _one_d(op_name: str, value: Any, name: str) -> int:
     return value
 
 
+@public(method=False)
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-d convolution of a signal (N, C, L) or (C, L) with weight (O, C/groups, k): output (N, O, L_out).

@@ -6,6 +6,7 @@ from typing import Any
 from ..engine import Node, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .elementwise import add, mul
+from .registry import public
 from .shape import reshape
 
 
@@ -62,6 +63,7 @@ def check_matmul_operands(op_name: str, a: Tensor, b: Tensor) -> None:
                          f"({'first' if b.ndim == 1 else 'second to last'} of the second) differ")
 
 
+@public
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product with NumPy's rules for 1-D and batched operands."""
     check_matmul_operands("matmul", input, other)
@@ -99,6 +101,7 @@ def _product(op_name: str, a: Tensor, b: Tensor, out: Tensor | None) -> Tensor:
     return result if out is None else write_out(op_name, result, out)
 
 
+@public
 def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product of (n, m) and (m, p) -> (n, p); no broadcasting (see matmul for that)."""
     input = _require_dims("mm", "input", 1, input, 2, "a matrix")
@@ -109,6 +112,7 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # 
     return _product("mm", input, mat2, out)
 
 
+@public
 def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p); equal batch sizes."""
     input = _require_dims("bmm", "input", 1, input, 3, "a batch of matrices")
@@ -120,6 +124,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  #
     return _product("bmm", input, mat2, out)
 
 
+@public
 def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix-vector product of (n, m) and (m,) -> (n,)."""
     input = _require_dims("mv", "input", 1, input, 2, "a matrix")
@@ -130,6 +135,7 @@ def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # n
     return _product("mv", input, vec, out)
 
 
+@public
 def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of equal size -> a 0-d tensor."""
     input = _require_dims("dot", "input", 1, input, 1, "a vector")
@@ -140,6 +146,7 @@ def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor: 
     return _product("dot", input, tensor, out)
 
 
+@public
 def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Outer product of (n,) and (m,) -> (n, m): result[i, j] = input[i] * vec2[j]."""
     input = _require_dims("outer", "input", 1, input, 1, "a vector")
@@ -148,6 +155,7 @@ def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor: 
     return _product("outer", reshape(input, (-1, 1)), reshape(vec2, (1, -1)), out)
 
 
+@public
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), with input broadcastable to (n, p).

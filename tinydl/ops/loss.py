@@ -11,7 +11,9 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
+from .common import broadcast_error
 from .nn import _grad_per_sample, _reduce, check_reduction, legacy_reduction
+from .registry import public
 
 
 # ------------------------------------------------------------------ losses of a difference
@@ -132,12 +134,10 @@ def _difference_loss(function: type, op_name: str, input: Tensor, target: Tensor
     try:
         return function.apply(input, target, reduction, parameter)
     except ValueError as error:
-        if "broadcast" in str(error):
-            raise ValueError(f"{op_name}: input shape {tuple(input.shape)} and target shape "
-                             f"{tuple(target.shape)} cannot be broadcast together") from None
-        raise
+        raise broadcast_error(op_name, error, input, target, names=("input", "target")) from None
 
 
+@public(method=False)
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
              reduction: str = "mean") -> Tensor:
     """Mean squared error: reduction of (input - target)^2.
@@ -149,6 +149,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
     return _difference_loss(MSELoss, "mse_loss", input, target, reduction)
 
 
+@public(method=False)
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
             reduction: str = "mean") -> Tensor:
     """Mean absolute error: reduction of |input - target| (broadcasts with a warning, like mse_loss)."""
@@ -156,6 +157,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     return _difference_loss(L1Loss, "l1_loss", input, target, reduction)
 
 
+@public(method=False)
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Squared error below ``beta``, absolute error above it (see SmoothL1Loss for the formula)."""
@@ -165,6 +167,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
     return _difference_loss(SmoothL1Loss, "smooth_l1_loss", input, target, reduction, float(beta))
 
 
+@public(method=False)
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
     """Squared error below ``delta``, delta-scaled absolute error above it (see HuberLoss)."""
     if delta <= 0:
@@ -266,6 +269,7 @@ def _check_binary(op_name: str, input: Tensor, target: Tensor, **extra: Any) -> 
                          f"{tuple(input.shape)}")
 
 
+@public(method=False)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (e.g. after sigmoid) against targets.
@@ -285,6 +289,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
+@public(method=False)
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
                                      weight: Tensor | None = None, size_average: Any = None,
                                      reduce: Any = None, reduction: str = "mean",

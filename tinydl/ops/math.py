@@ -13,9 +13,11 @@ from typing import Any
 import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
+from .common import as_float
 from .convert import cast
-from .elementwise import float_only
+from .registry import public
 from .special import erf_array
+
 
 
 # ------------------------------------------------------------ trigonometry
@@ -252,76 +254,92 @@ class Square(Function):
 # ------------------------------------------------------------ the functions users call
 def _nan_outside_domain(function: type, op_name: str, x: Any) -> Tensor:
     """asin(2), log2(-1), 1/0: nan or inf without a NumPy warning, as PyTorch gives them."""
-    x = float_only(op_name, x)
+    x = as_float(op_name, x)
     with backend.quiet_floating_errors(backend.get_array_module(x.array)):
         return function.apply(x)
 
 
+@public
 def sin(input: Tensor) -> Tensor:  # noqa: A002  (PyTorch's argument name)
-    return Sin.apply(float_only("sin", input))
+    return Sin.apply(as_float("sin", input))
 
 
+@public
 def cos(input: Tensor) -> Tensor:  # noqa: A002
-    return Cos.apply(float_only("cos", input))
+    return Cos.apply(as_float("cos", input))
 
 
+@public
 def tan(input: Tensor) -> Tensor:  # noqa: A002
-    return Tan.apply(float_only("tan", input))
+    return Tan.apply(as_float("tan", input))
 
 
+@public(aliases=("arcsin",))
 def asin(input: Tensor) -> Tensor:  # noqa: A002
     """arcsin, nan outside [-1, 1] (as PyTorch)."""
     return _nan_outside_domain(Asin, "asin", input)
 
 
+@public(aliases=("arccos",))
 def acos(input: Tensor) -> Tensor:  # noqa: A002
     """arccos, nan outside [-1, 1] (as PyTorch)."""
     return _nan_outside_domain(Acos, "acos", input)
 
 
+@public(aliases=("arctan",))
 def atan(input: Tensor) -> Tensor:  # noqa: A002
-    return Atan.apply(float_only("atan", input))
+    return Atan.apply(as_float("atan", input))
 
 
+@public
 def sinh(input: Tensor) -> Tensor:  # noqa: A002
-    return Sinh.apply(float_only("sinh", input))
+    return Sinh.apply(as_float("sinh", input))
 
 
+@public
 def cosh(input: Tensor) -> Tensor:  # noqa: A002
-    return Cosh.apply(float_only("cosh", input))
+    return Cosh.apply(as_float("cosh", input))
 
 
+@public
 def log1p(input: Tensor) -> Tensor:  # noqa: A002
     return _nan_outside_domain(Log1p, "log1p", input)
 
 
+@public
 def expm1(input: Tensor) -> Tensor:  # noqa: A002
-    return Expm1.apply(float_only("expm1", input))
+    return Expm1.apply(as_float("expm1", input))
 
 
+@public
 def log2(input: Tensor) -> Tensor:  # noqa: A002
     return _nan_outside_domain(Log2, "log2", input)
 
 
+@public
 def log10(input: Tensor) -> Tensor:  # noqa: A002
     return _nan_outside_domain(Log10, "log10", input)
 
 
+@public
 def erf(input: Tensor) -> Tensor:  # noqa: A002
     """The error function; 0.5 * (1 + erf(x / sqrt(2))) is the normal CDF that GELU uses."""
-    return Erf.apply(float_only("erf", input))
+    return Erf.apply(as_float("erf", input))
 
 
+@public
 def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
     """1 / x (inf at 0); integer tensors give float32."""
     return _nan_outside_domain(Reciprocal, "reciprocal", input)
 
 
+@public
 def rsqrt(input: Tensor) -> Tensor:  # noqa: A002
     """1 / sqrt(x); integer tensors give float32."""
     return _nan_outside_domain(Rsqrt, "rsqrt", input)
 
 
+@public
 def square(input: Tensor) -> Tensor:  # noqa: A002
     """x * x; integer tensors stay integer, bool becomes int64 (as PyTorch)."""
     input = require_tensor("square", input)
@@ -329,6 +347,3 @@ def square(input: Tensor) -> Tensor:  # noqa: A002
         input = cast(input, "int64")
     return Square.apply(input)
 
-
-# PyTorch's NumPy-style aliases.
-arcsin, arccos, arctan = asin, acos, atan

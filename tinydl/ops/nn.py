@@ -13,7 +13,8 @@ import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .activation import where
-from .reduce import normalize_dims, stable_logsumexp
+from .common import normalize_dims, stable_logsumexp
+from .registry import public
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -50,6 +51,7 @@ class Linear(Function):
         return grad_x, grad_weight, grad_bias
 
 
+@public(method=False)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias, with input (..., in), weight (out, in), bias (out,)."""
     require_tensor("linear", input, "input", 1)
@@ -128,11 +130,13 @@ def _softmax_axis(op_name: str, x: Tensor, dim: int | None) -> int:
     return axis
 
 
+@public
 def softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """Probabilities along ``dim`` (numerically stable for logits of +-1e4)."""
     return Softmax.apply(x, _softmax_axis("softmax", x, dim))
 
 
+@public
 def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """Log-probabilities along ``dim``, without computing log(softmax) (which underflows)."""
     return LogSoftmax.apply(x, _softmax_axis("log_softmax", x, dim))
@@ -307,6 +311,7 @@ def _class_probability_loss(log_probs: Tensor, target: Tensor, weight: Tensor | 
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
+@public(method=False)
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                   size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
@@ -339,6 +344,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     return _class_index_loss(log_softmax(input, 1), target, weight, ignore_index, reduction, label_smoothing)
 
 
+@public(method=False)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
              size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
              reduction: str = "mean") -> Tensor:
@@ -370,6 +376,7 @@ class Dropout(Function):
         return grad_out * mask, None
 
 
+@public(method=False)
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
     """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
     if not 0 <= p <= 1:

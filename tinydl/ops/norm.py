@@ -11,8 +11,9 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
+from .common import Dim, normalize_dims, restore_dims
 from .convert import cast
-from .reduce import Dim, normalize_dims, restore_dims
+from .registry import public
 
 
 class VectorNorm(Function):
@@ -70,6 +71,7 @@ class VectorNorm(Function):
         return result.astype(x.dtype, copy=False), None, None, None
 
 
+@public
 def norm(input: Tensor, p: Any = "fro", dim: Dim = None, keepdim: bool = False,  # noqa: A002
          dtype: Any = None) -> Tensor:
     """The p-norm of ``input`` over ``dim`` (default: all elements, as one vector).

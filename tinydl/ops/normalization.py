@@ -24,6 +24,7 @@ from typing import Any, Sequence
 import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
+from .registry import public
 
 
 def _standardize(x: Any, axes: tuple, eps: float) -> tuple[Any, Any, Any, Any]:
@@ -114,6 +115,7 @@ def _check_channel_vector(op_name: str, name: str, t: Any, input: Tensor) -> Non
                          f"input {tuple(input.shape)}, got {tuple(t.shape)}")
 
 
+@public(method=False)
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -176,6 +178,7 @@ class LayerNorm(Function):
         return grad_x, grad_weight, grad_bias, None, None
 
 
+@public(method=False)
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize each sample over its last len(normalized_shape) dimensions, then scale and shift."""

@@ -18,6 +18,7 @@ from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
                      window_grid, windows)
+from .registry import public
 from .shape import squeeze, unsqueeze
 
 
@@ -169,6 +170,7 @@ def _batched(op: Any, input: Tensor, *args: Any) -> Tensor:  # noqa: A002
 
 
 # ------------------------------------------------------------ user-facing
+@public(method=False)
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """Largest value of each kh x kw window, every ``stride`` (default: kernel_size) pixels."""
@@ -178,6 +180,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _batched(MaxPool2d.apply, input, *arguments)
 
 
+@public(method=False)
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -210,6 +213,7 @@ def _output_pair(output_size: Any, input_shape: tuple) -> Pair:
     return sizes  # type: ignore[return-value]
 
 
+@public(method=False)
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Average over bins chosen so that the output is exactly output_size (h_out, w_out).
 
@@ -238,6 +242,7 @@ def _height_one(value: Any) -> Any:
     return value if value is None else (1, value)
 
 
+@public(method=False)
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """Largest value of each window of a signal (N, C, L) or (C, L)."""
@@ -247,6 +252,7 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                               _height_one(dilation), ceil_mode, return_indices), -2)
 
 
+@public(method=False)
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """Mean of each window of a signal (N, C, L) or (C, L)."""
@@ -256,6 +262,7 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                               count_include_pad), -2)
 
 
+@public(method=False)
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Average over bins chosen so that the signal's length becomes output_size."""
     image = _signal_as_image("adaptive_avg_pool1d", input)

@@ -11,6 +11,7 @@ from typing import Any
 import tinydl.backend as backend
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
+from .registry import public
 
 
 # ------------------------------------------------------------ flat almost everywhere
@@ -67,6 +68,7 @@ class Round(ZeroGradient):
 
 
 # ------------------------------------------------------------ the functions users call
+@public
 def sign(input: Tensor) -> Tensor:  # noqa: A002
     """-1, 0 or 1 elementwise, in the input's dtype (bool stays bool). Zero gradient."""
     input = require_tensor("sign", input)
@@ -83,21 +85,25 @@ def _integers_unchanged(op_name: str, function: type, x: Any, *args: Any) -> Ten
     return function.apply(x, *args)
 
 
+@public
 def floor(input: Tensor) -> Tensor:  # noqa: A002
     """Round down. Integer tensors come back unchanged (copied). Zero gradient."""
     return _integers_unchanged("floor", Floor, input)
 
 
+@public
 def ceil(input: Tensor) -> Tensor:  # noqa: A002
     """Round up. Integer tensors come back unchanged (copied). Zero gradient."""
     return _integers_unchanged("ceil", Ceil, input)
 
 
+@public(aliases=("fix",))
 def trunc(input: Tensor) -> Tensor:  # noqa: A002
     """Round towards zero. Integer tensors come back unchanged (copied). Zero gradient."""
     return _integers_unchanged("trunc", Trunc, input)
 
 
+@public
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002
     """Round to the nearest integer (or to ``decimals`` places), halves to even. Zero gradient."""
     if not isinstance(decimals, int) or isinstance(decimals, bool):

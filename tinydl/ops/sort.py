@@ -11,7 +11,8 @@ from typing import Any
 import tinydl.backend as backend
 import tinydl.return_types as return_types
 from ..engine import Node, Function, Tensor
-from .reduce import is_numpy_int, normalize_dims
+from .common import is_numpy_int, normalize_dims
+from .registry import public
 
 
 class TakeAlongDim(Function):
@@ -72,6 +73,7 @@ def _gather(x: Tensor, order: Any, axis: int, result_type: type) -> Any:
     return result_type(TakeAlongDim.apply(x, order, axis), Tensor(order.astype("int64", copy=False)))
 
 
+@public
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
     """(values, indices) with x's elements sorted along ``dim``, as ``torch.sort``.
 
@@ -84,6 +86,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     return _gather(x, _sorting_order(x.array, axis, descending), axis, return_types.sort)
 
 
+@public
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort x along ``dim`` (int64, no gradient), as ``torch.argsort``."""
     axis = _check("argsort", x, dim)
@@ -93,6 +96,7 @@ def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
     return Tensor(_sorting_order(x.array, axis, descending).astype("int64", copy=False))
 
 
+@public
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """(values, indices) of the k largest (or smallest) elements along ``dim``, as ``torch.topk``.
 
