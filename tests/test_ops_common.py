@@ -13,7 +13,8 @@ from tinydl.ops import common, indexing
 def test_scatter_add_accumulates_repeats(device):
     target = tinydl.zeros(3, dtype=tinydl.float64, device=device).array
     index = (tinydl.tensor([0, 0, 2], device=device).array,)
-    indexing.scatter_add(target, index, tinydl.tensor([1.0, 2.0, 5.0], dtype=tinydl.float64, device=device).array)
+    values = tinydl.tensor([1.0, 2.0, 5.0], dtype=tinydl.float64, device=device).array
+    indexing.scatter_add(target, index, values)
     assert tinydl.tensor(target).tolist() == [3.0, 0.0, 5.0]
 
 
@@ -66,7 +67,8 @@ def test_as_float_casts_integers_and_keeps_floats():
 
 
 def test_unpack_sizes_takes_both_spellings_and_numpy_integers():
-    assert common.unpack_sizes((2, 3)) == common.unpack_sizes(((2, 3),)) == common.unpack_sizes(([2, 3],)) == (2, 3)
+    assert common.unpack_sizes((2, 3)) == common.unpack_sizes(((2, 3),)) == (2, 3)
+    assert common.unpack_sizes(([2, 3],)) == (2, 3)
     sizes = common.unpack_sizes((np.int64(-1), np.int32(4)))
     assert sizes == (-1, 4) and all(type(n) is int for n in sizes)
     assert tinydl.zeros(np.int64(2), 3).shape == (2, 3)  # creation's sizes go through it too

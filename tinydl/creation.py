@@ -162,7 +162,8 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
          generator: Any = None) -> Tensor:
     """Uniform samples in [0, 1) (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    array = backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype()), generator)
+    dtype = _dtype_or(dtype, dtypes.get_default_dtype())
+    array = backend.uniform(xp, 0.0, 1.0, _shape(size), dtype, generator)
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -170,7 +171,8 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
           generator: Any = None) -> Tensor:
     """Standard normal samples (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    array = backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype()), generator)
+    dtype = _dtype_or(dtype, dtypes.get_default_dtype())
+    array = backend.standard_normal(xp, _shape(size), dtype, generator)
     return Tensor(array, requires_grad=requires_grad)
 
 

@@ -5,8 +5,6 @@ why most of them save their output (or a mask) rather than their input.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from ..backend import Array

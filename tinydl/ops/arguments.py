@@ -83,8 +83,6 @@ def write_out(op_name: str, result: Tensor, out: Tensor) -> Tensor:
     return out
 
 
-
-
 @public(method=False)
 def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a tinydl Tensor (PyTorch's ``torch.is_tensor``)."""

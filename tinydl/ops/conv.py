@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
-from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
+from .im2col import Pair, Padding, col2im, pad_images, spatial_pair, unpad_images, windows
 from .registry import public
 from .shape import squeeze, unsqueeze
 
@@ -48,8 +49,8 @@ class Conv2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, weight: Any, bias: Any, stride: Pair, padding: Padding,
-                dilation: Pair, groups: int) -> Any:
+    def forward(ctx: Node, x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Padding,
+                dilation: Pair, groups: int) -> Array:
         out_channels, group_channels, kh, kw = weight.shape
         x_padded = pad_images(x, padding)                                    # (N, C, Hp, Wp)
         patches = windows(x_padded, (kh, kw), stride, dilation)              # (N, C, Ho, Wo, kh, kw)
@@ -67,7 +68,7 @@ class Conv2d(Function):
         return out.reshape(out_channels, n, h_out, w_out).transpose(1, 0, 2, 3)   # (N, O, Ho, Wo), a view
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         cols, kernels = ctx.saved_tensors
         padded_shape, weight_shape = ctx.shapes
         groups, per_group = kernels.shape[:2]

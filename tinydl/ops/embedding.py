@@ -1,9 +1,8 @@
 """Embedding lookup: row ``i`` of a weight table for every index ``i``."""
 from __future__ import annotations
 
-from typing import Any
-
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .indexing import scatter_add
@@ -19,13 +18,13 @@ class Embedding(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, indices: Any, weight: Any, padding_idx: int | None) -> Any:
+    def forward(ctx: Node, indices: Array, weight: Array, padding_idx: int | None) -> Array:
         ctx.save_for_backward(indices)
         ctx.weight_shape, ctx.padding_idx = weight.shape, padding_idx
         return weight[indices]                                     # indices.shape + (embedding_dim,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (indices,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad_weight = xp.zeros(ctx.weight_shape, dtype=grad_out.dtype)

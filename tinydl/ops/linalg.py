@@ -3,15 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .elementwise import add, mul
 from .registry import public
 from .shape import reshape
-
-
-def _swap_last(x: Any) -> Any:
-    return x.swapaxes(-1, -2)
 
 
 class MatMul(Function):
@@ -23,28 +20,33 @@ class MatMul(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
-        return a @ b
+        return a @ b                        # (..., n, m) @ (..., m, p) -> (..., n, p)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         a, b = ctx.saved_tensors
         grad = grad_out
         if b.ndim == 1:  # Y lost B's column dimension: put it back
-            b, grad = b[:, None], grad[..., None]
+            b, grad = b[:, None], grad[..., None]            # (m,) -> (m, 1), (..., n) -> (..., n, 1)
         if a.ndim == 1:  # Y lost A's row dimension: put it back
-            a, grad = a[None, :], grad[..., None, :]
+            a, grad = a[None, :], grad[..., None, :]         # (m,) -> (1, m), (..., p) -> (..., 1, p)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = grad @ _swap_last(b)
+            grad_a = grad @ _swap_last(b)                    # (..., n, p) @ (..., p, m) -> (..., n, m)
             if ctx.saved_tensors[0].ndim == 1:
-                grad_a = grad_a[..., 0, :]
+                grad_a = grad_a[..., 0, :]                   # (..., 1, m) -> (..., m)
         if ctx.needs_input_grad[1]:
-            grad_b = _swap_last(a) @ grad
+            grad_b = _swap_last(a) @ grad                    # (..., m, n) @ (..., n, p) -> (..., m, p)
             if ctx.saved_tensors[1].ndim == 1:
-                grad_b = grad_b[..., 0]
+                grad_b = grad_b[..., 0]                      # (..., m, 1) -> (..., m)
         return grad_a, grad_b
+
+
+def _swap_last(x: Array) -> Array:
+    """The matrix transpose of each matrix in a batch: (..., n, m) -> (..., m, n)."""
+    return x.swapaxes(-1, -2)
 
 
 def check_matmul_operands(op_name: str, a: Tensor, b: Tensor) -> None:

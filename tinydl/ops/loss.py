@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .common import broadcast_error
 from .nn import _grad_per_sample, _reduce, check_reduction, legacy_reduction
@@ -26,22 +27,23 @@ class DifferenceLoss(Function):
     """
 
     @staticmethod
-    def value(difference: Any, parameter: float) -> Any:
+    def value(difference: Array, parameter: float) -> Array:
         raise NotImplementedError
 
     @staticmethod
-    def derivative(difference: Any, parameter: float) -> Any:
+    def derivative(difference: Array, parameter: float) -> Array:
         raise NotImplementedError
 
     @staticmethod
-    def forward(ctx: Node, input: Any, target: Any, reduction: str, parameter: float) -> Any:  # noqa: A002
+    def forward(ctx: Node, input: Array, target: Array, reduction: str,  # noqa: A002
+                parameter: float) -> Array:
         difference = input - target
         ctx.save_for_backward(difference)
         ctx.reduction, ctx.parameter = reduction, parameter
         return _reduce(ctx.function.value(difference, parameter), reduction)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (difference,) = ctx.saved_tensors
         scale = _grad_per_sample(grad_out, ctx.reduction, difference.size)
         grad = ctx.function.derivative(difference, ctx.parameter) * scale
@@ -52,11 +54,11 @@ class MSELoss(DifferenceLoss):
     """rho(d) = d^2,   rho'(d) = 2 d."""
 
     @staticmethod
-    def value(difference: Any, parameter: float) -> Any:
+    def value(difference: Array, parameter: float) -> Array:
         return difference * difference
 
     @staticmethod
-    def derivative(difference: Any, parameter: float) -> Any:
+    def derivative(difference: Array, parameter: float) -> Array:
         return 2 * difference
 
 
@@ -64,11 +66,11 @@ class L1Loss(DifferenceLoss):
     """rho(d) = |d|,   rho'(d) = sign(d) (0 at d = 0, as PyTorch)."""
 
     @staticmethod
-    def value(difference: Any, parameter: float) -> Any:
+    def value(difference: Array, parameter: float) -> Array:
         return backend.get_array_module(difference).abs(difference)
 
     @staticmethod
-    def derivative(difference: Any, parameter: float) -> Any:
+    def derivative(difference: Array, parameter: float) -> Array:
         return backend.get_array_module(difference).sign(difference)
 
 
@@ -79,7 +81,7 @@ class SmoothL1Loss(DifferenceLoss):
     """
 
     @staticmethod
-    def value(difference: Any, beta: float) -> Any:
+    def value(difference: Array, beta: float) -> Array:
         xp = backend.get_array_module(difference)
         size = xp.abs(difference)
         if beta == 0:
@@ -87,7 +89,7 @@ class SmoothL1Loss(DifferenceLoss):
         return xp.where(size < beta, 0.5 * difference * difference / beta, size - 0.5 * beta)
 
     @staticmethod
-    def derivative(difference: Any, beta: float) -> Any:
+    def derivative(difference: Array, beta: float) -> Array:
         xp = backend.get_array_module(difference)
         if beta == 0:
             return xp.sign(difference)
@@ -101,13 +103,13 @@ class HuberLoss(DifferenceLoss):
     """
 
     @staticmethod
-    def value(difference: Any, delta: float) -> Any:
+    def value(difference: Array, delta: float) -> Array:
         xp = backend.get_array_module(difference)
         size = xp.abs(difference)
         return xp.where(size < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
 
     @staticmethod
-    def derivative(difference: Any, delta: float) -> Any:
+    def derivative(difference: Array, delta: float) -> Array:
         xp = backend.get_array_module(difference)
         return xp.where(xp.abs(difference) < delta, difference, delta * xp.sign(difference))
 
@@ -176,7 +178,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # ------------------------------------------------------------------ binary cross-entropy
-def _save_and_reduce(ctx: Node, losses: Any, weight: Any, reduction: str, *saved: Any) -> Any:
+def _save_and_reduce(ctx: Node, losses: Array, weight: Array | None, reduction: str, *saved: Array) -> Array:
     """End of a binary loss's forward: keep ``saved``, weight and losses for backward, then
     return the weighted losses, reduced."""
     ctx.save_for_backward(*saved, weight, losses)
@@ -184,13 +186,13 @@ def _save_and_reduce(ctx: Node, losses: Any, weight: Any, reduction: str, *saved
     return _reduce(losses if weight is None else losses * weight, reduction)
 
 
-def _saved_and_scale(ctx: Node, grad_out: Any) -> tuple:
+def _saved_and_scale(ctx: Node, grad_out: Array) -> tuple:
     """Start of a binary loss's backward: (saved arrays, weight, losses, d(reduced)/d(loss_i))."""
     *saved, weight, losses = ctx.saved_tensors
     return saved, weight, losses, _grad_per_sample(grad_out, ctx.reduction, losses.size)
 
 
-def _weighted(weight: Any, *grads: Any) -> tuple:
+def _weighted(weight: Array | None, *grads: Array | None) -> tuple:
     """Each gradient times the per-element weight (if there is one)."""
     if weight is None:
         return grads
@@ -206,7 +208,7 @@ class BinaryCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, p: Any, y: Any, weight: Any, reduction: str) -> Any:
+    def forward(ctx: Node, p: Array, y: Array, weight: Array | None, reduction: str) -> Array:
         xp = backend.get_array_module(p)
         with backend.quiet_floating_errors(xp):  # log(0) = -inf, then clamped
             log_p = xp.maximum(xp.log(p), -100)
@@ -215,7 +217,7 @@ class BinaryCrossEntropy(Function):
         return _save_and_reduce(ctx, losses, weight, reduction, p, y, log_p, log_1mp)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (p, y, log_p, log_1mp), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(p)
         grad_p = (p - y) / xp.maximum(p * (1 - p), 1e-12) * scale
@@ -237,7 +239,8 @@ class BCEWithLogits(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, y: Any, weight: Any, pos_weight: Any, reduction: str) -> Any:
+    def forward(ctx: Node, x: Array, y: Array, weight: Array | None, pos_weight: Array | None,
+                reduction: str) -> Array:
         xp = backend.get_array_module(x)
         softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
         weighted_softplus = softplus_neg if pos_weight is None else ((pos_weight - 1) * y + 1) * softplus_neg
@@ -245,7 +248,7 @@ class BCEWithLogits(Function):
         return _save_and_reduce(ctx, losses, weight, reduction, x, y, pos_weight, softplus_neg)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (x, y, pos_weight, softplus_neg), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(x)
         e = xp.exp(-xp.abs(x))

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .common import as_float
@@ -19,18 +20,17 @@ from .registry import public
 from .special import erf_array
 
 
-
 # ------------------------------------------------------------ trigonometry
 class Sin(Function):
     """y = sin x.   dy/dx = cos x."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).sin(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out * backend.get_array_module(x).cos(x)
 
@@ -39,12 +39,12 @@ class Cos(Function):
     """y = cos x.   dy/dx = -sin x."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).cos(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return -grad_out * backend.get_array_module(x).sin(x)
 
@@ -53,13 +53,13 @@ class Tan(Function):
     """y = tan x.   dy/dx = 1 / cos^2 x = 1 + y^2."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         out = backend.get_array_module(x).tan(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * (1 + out * out)
 
@@ -68,12 +68,12 @@ class Asin(Function):
     """y = arcsin x  (|x| <= 1).   dy/dx = 1 / sqrt(1 - x^2)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).arcsin(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out / backend.get_array_module(x).sqrt(1 - x * x)
 
@@ -82,12 +82,12 @@ class Acos(Function):
     """y = arccos x  (|x| <= 1).   dy/dx = -1 / sqrt(1 - x^2)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).arccos(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return -grad_out / backend.get_array_module(x).sqrt(1 - x * x)
 
@@ -96,12 +96,12 @@ class Atan(Function):
     """y = arctan x.   dy/dx = 1 / (1 + x^2)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).arctan(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out / (1 + x * x)
 
@@ -110,12 +110,12 @@ class Sinh(Function):
     """y = sinh x = (e^x - e^-x) / 2.   dy/dx = cosh x."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).sinh(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out * backend.get_array_module(x).cosh(x)
 
@@ -124,12 +124,12 @@ class Cosh(Function):
     """y = cosh x = (e^x + e^-x) / 2.   dy/dx = sinh x."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).cosh(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out * backend.get_array_module(x).sinh(x)
 
@@ -139,12 +139,12 @@ class Log1p(Function):
     """y = ln(1 + x), accurate for tiny x.   dy/dx = 1 / (1 + x)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).log1p(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out / (1 + x)
 
@@ -153,13 +153,13 @@ class Expm1(Function):
     """y = e^x - 1, accurate for tiny x.   dy/dx = e^x = y + 1."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         out = backend.get_array_module(x).expm1(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * (out + 1)
 
@@ -168,12 +168,12 @@ class Log2(Function):
     """y = log2 x = ln x / ln 2.   dy/dx = 1 / (x ln 2)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).log2(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out / (x * math.log(2))
 
@@ -182,12 +182,12 @@ class Log10(Function):
     """y = log10 x = ln x / ln 10.   dy/dx = 1 / (x ln 10)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).log10(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out / (x * math.log(10))
 
@@ -196,12 +196,12 @@ class Erf(Function):
     """y = erf x = (2/sqrt(pi)) integral_0^x e^(-t^2) dt.   dy/dx = (2/sqrt(pi)) e^(-x^2)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return erf_array(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out * (2 / math.sqrt(math.pi)) * backend.get_array_module(x).exp(-x * x)
 
@@ -211,13 +211,13 @@ class Reciprocal(Function):
     """y = 1 / x.   dy/dx = -1 / x^2 = -y^2."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         out = 1 / x
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return -grad_out * out * out
 
@@ -226,13 +226,13 @@ class Rsqrt(Function):
     """y = 1 / sqrt(x).   dy/dx = -1 / (2 x^(3/2)) = -y^3 / 2."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         out = 1 / backend.get_array_module(x).sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * (-0.5 * out * out * out)
 
@@ -241,12 +241,12 @@ class Square(Function):
     """y = x^2.   dy/dx = 2x."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return x * x
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out * 2 * x
 

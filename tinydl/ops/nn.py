@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .activation import where
@@ -30,24 +31,24 @@ class Linear(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, weight: Any, bias: Any) -> Any:
+    def forward(ctx: Node, x: Array, weight: Array, bias: Array | None) -> Array:
         ctx.save_for_backward(x, weight)
-        out = x @ weight.T
+        out = x @ weight.T                   # (..., D_in) @ (D_in, D_out) -> (..., D_out)
         if bias is not None:
             out += bias  # `out` is a fresh array: adding in place saves an allocation
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x, weight = ctx.saved_tensors
-        grad_rows = grad_out.reshape(-1, grad_out.shape[-1])
+        grad_rows = grad_out.reshape(-1, grad_out.shape[-1])        # (..., D_out) -> (N, D_out)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_x = (grad_rows @ weight).reshape(x.shape)
+            grad_x = (grad_rows @ weight).reshape(x.shape)  # (N, D_out) @ (D_out, D_in) -> (..., D_in)
         if ctx.needs_input_grad[1]:
-            grad_weight = grad_rows.T @ x.reshape(-1, x.shape[-1])
+            grad_weight = grad_rows.T @ x.reshape(-1, x.shape[-1])  # (D_out, N) @ (N, D_in) -> (D_out, D_in)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_rows.sum(axis=0)
+            grad_bias = grad_rows.sum(axis=0)                       # (N, D_out) -> (D_out,)
         return grad_x, grad_weight, grad_bias
 
 
@@ -84,7 +85,7 @@ class Softmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Array, axis: int) -> Array:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):  # an all -inf slice gives nan, silently, as PyTorch
             out = xp.exp(x - stable_logsumexp(x, axis))
@@ -93,7 +94,7 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (out,) = ctx.saved_tensors
         # inf grad_out * 0 (run_backward already silences NumPy's warnings)
         return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True)), None
@@ -106,7 +107,7 @@ class LogSoftmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Array, axis: int) -> Array:
         with backend.quiet_floating_errors(backend.get_array_module(x)):  # all -inf slice: nan
             out = x - stable_logsumexp(x, axis)
         ctx.save_for_backward(out)
@@ -114,7 +115,7 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (out,) = ctx.saved_tensors
         xp = backend.get_array_module(out)
         return grad_out - xp.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True), None
@@ -143,7 +144,7 @@ def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
 
 
 # ------------------------------------------------------------------ losses
-def _reduce(losses: Any, reduction: str) -> Any:
+def _reduce(losses: Array, reduction: str) -> Array:
     xp = backend.get_array_module(losses)
     if reduction == "mean":
         return xp.asarray(losses.mean())
@@ -152,7 +153,7 @@ def _reduce(losses: Any, reduction: str) -> Any:
     return losses
 
 
-def _grad_per_sample(grad_out: Any, reduction: str, count: int) -> Any:
+def _grad_per_sample(grad_out: Array, reduction: str, count: int) -> Array:
     """d(reduced loss)/d(per-sample loss), shaped to broadcast over the samples."""
     if reduction == "mean":
         return grad_out / count
@@ -166,21 +167,21 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, logits: Any, target: Any, reduction: str) -> Any:
+    def forward(ctx: Node, logits: Array, target: Array, reduction: str) -> Array:
         xp = backend.get_array_module(logits)
         with backend.quiet_floating_errors(xp):  # a row of all -inf (or +inf) logits: nan, as PyTorch
-            log_probs = logits - stable_logsumexp(logits, 1)
+            log_probs = logits - stable_logsumexp(logits, 1)       # (N, C) - (N, 1) -> (N, C)
         rows = xp.arange(logits.shape[0])
         ctx.save_for_backward(log_probs, target)
         ctx.reduction = reduction
-        return _reduce(-log_probs[rows, target], reduction)
+        return _reduce(-log_probs[rows, target], reduction)        # (N, C) picked at (n, t_n) -> (N,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         log_probs, target = ctx.saved_tensors
         xp = backend.get_array_module(log_probs)
-        grad = xp.exp(log_probs)                      # softmax
-        grad[xp.arange(len(target)), target] -= 1     # - onehot
+        grad = xp.exp(log_probs)                      # softmax, (N, C)
+        grad[xp.arange(len(target)), target] -= 1     # - onehot, (N, C)
         scale = _grad_per_sample(grad_out, ctx.reduction, len(target))
         grad *= scale[:, None] if ctx.reduction == "none" else scale  # in place: grad is our own array
         return grad, None, None
@@ -190,19 +191,19 @@ class NLLLoss(Function):
     """loss_n = -x_n[t_n] for log-probabilities x (N, C).   dloss_n/dx_n = -onehot(t_n)."""
 
     @staticmethod
-    def forward(ctx: Node, log_probs: Any, target: Any, reduction: str) -> Any:
+    def forward(ctx: Node, log_probs: Array, target: Array, reduction: str) -> Array:
         xp = backend.get_array_module(log_probs)
         ctx.save_for_backward(target)
         ctx.shape, ctx.reduction = log_probs.shape, reduction
-        return _reduce(-log_probs[xp.arange(len(target)), target], reduction)
+        return _reduce(-log_probs[xp.arange(len(target)), target], reduction)  # (N, C) -> (N,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (target,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         scale = _grad_per_sample(grad_out, ctx.reduction, len(target))
-        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
-        grad[xp.arange(len(target)), target] = -scale
+        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)                    # (N, C)
+        grad[xp.arange(len(target)), target] = -scale                      # -onehot, scaled
         return grad, None, None
 
 
@@ -366,12 +367,12 @@ class Dropout(Function):
     """y = x * mask, where mask is 0 (dropped) or 1/(1-p) (kept).   dy/dx = mask."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, mask: Any) -> Any:
+    def forward(ctx: Node, x: Array, mask: Array) -> Array:
         ctx.save_for_backward(mask)
         return x * mask
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (mask,) = ctx.saved_tensors
         return grad_out * mask, None
 

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .common import Dim, normalize_dims, restore_dims
 from .convert import cast
@@ -26,7 +27,7 @@ class VectorNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, p: float, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, p: float, axes: tuple | None, keepdim: bool) -> Array:
         xp = backend.get_array_module(x)
         size = xp.abs(x)
         if p == 2:
@@ -48,7 +49,7 @@ class VectorNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x, out = ctx.saved_tensors
         xp = backend.get_array_module(x)
         p = ctx.p

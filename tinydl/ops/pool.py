@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
@@ -36,7 +37,7 @@ class MaxPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Any:
+    def forward(ctx: Node, x: Array, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Array:
         xp = backend.get_array_module(x)
         x_padded = pad_images(x, padding, value=-math.inf)
         regions = tap_regions(kernel, stride, dilation, window_grid(x_padded.shape, kernel, stride, dilation))
@@ -48,7 +49,7 @@ class MaxPool2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x_padded, out = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad_x = xp.zeros_like(x_padded, dtype=grad_out.dtype)  # in x's memory order (see Conv2d)
@@ -70,7 +71,8 @@ class AvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, kernel: Pair, stride: Pair, padding: Padding, divisor: Any) -> Any:
+    def forward(ctx: Node, x: Array, kernel: Pair, stride: Pair, padding: Padding,
+                divisor: int | Array) -> Array:
         x_padded = pad_images(x, padding)
         regions = tap_regions(kernel, stride, (1, 1), window_grid(x_padded.shape, kernel, stride, (1, 1)))
         total = x_padded[regions[0][2]]
@@ -80,7 +82,7 @@ class AvgPool2d(Function):
         return total / divisor
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
         share = grad_out / ctx.divisor                                       # (N, C, Ho, Wo)
         grad_x = xp.zeros(ctx.padded_shape, dtype=grad_out.dtype)
@@ -101,17 +103,17 @@ class AdaptiveAvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, rows: Any, columns: Any) -> Any:
+    def forward(ctx: Node, x: Array, rows: Array, columns: Array) -> Array:
         ctx.save_for_backward(rows, columns)
         return rows @ x @ columns.T
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         rows, columns = ctx.saved_tensors
         return rows.T @ grad_out @ columns, None, None
 
 
-def adaptive_bins(xp: Any, size: int, out_size: int, dtype: Any) -> Any:
+def adaptive_bins(xp: Any, size: int, out_size: int, dtype: Any) -> Array:
     """The (out_size, size) averaging matrix of AdaptiveAvgPool2d along one axis."""
     matrix = xp.zeros((out_size, size), dtype=dtype)
     for i in range(out_size):

@@ -22,11 +22,6 @@ from .common import Dim, normalize_dims, restore_dims, stable_logsumexp
 from .convert import cast
 from .registry import public
 
-def _count(shape: tuple, axes: tuple | None) -> int:
-    if axes is None:
-        return math.prod(shape)
-    return math.prod(shape[a] for a in axes)
-
 
 class Sum(Function):
     """y = sum of x over axes.   dy/dx_i = 1: the gradient is copied to every summed element."""
@@ -39,8 +34,8 @@ class Sum(Function):
     @staticmethod
     def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
-        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))
-        return xp.broadcast_to(grad, ctx.shape), None, None
+        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))  # e.g. (N,) -> (N, 1)
+        return xp.broadcast_to(grad, ctx.shape), None, None                   # (N, 1) -> (N, D)
 
 
 class Mean(Sum):
@@ -54,6 +49,13 @@ class Mean(Sum):
     @staticmethod
     def backward(ctx: Node, grad_out: Array) -> tuple:
         return Sum.backward(ctx, grad_out / _count(ctx.shape, ctx.axes))
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    """How many elements each reduced value covers (the n of mean and var)."""
+    if axes is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axes)
 
 
 @public
@@ -87,19 +89,19 @@ class ExtremeAlongDim(Function):
     @staticmethod
     def forward(ctx: Node, x: Array, index_kept: Array, axis: int, keepdim: bool) -> Array:
         xp = backend.get_array_module(x)
-        values = xp.take_along_axis(x, index_kept, axis=axis)
+        values = xp.take_along_axis(x, index_kept, axis=axis)       # (N, D) along 1 -> (N, 1)
         ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
         ctx.save_for_backward(index_kept)
-        return values if keepdim else values.squeeze(axis)
+        return values if keepdim else values.squeeze(axis)          # (N, 1) -> (N,)
 
     @staticmethod
     def backward(ctx: Node, grad_out: Array) -> tuple:
         (index_kept,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
-        grad = grad_out if ctx.keepdim else xp.expand_dims(grad_out, ctx.axis)
+        grad = grad_out if ctx.keepdim else xp.expand_dims(grad_out, ctx.axis)  # (N,) -> (N, 1)
         positions = xp.arange(ctx.shape[ctx.axis]).reshape(
-            [-1 if d == ctx.axis else 1 for d in range(len(ctx.shape))])
-        chosen = positions == index_kept  # one-hot along the axis
+            [-1 if d == ctx.axis else 1 for d in range(len(ctx.shape))])      # (D,) -> (1, D)
+        chosen = positions == index_kept  # one-hot along the axis: (1, D) == (N, 1) -> (N, D)
         return xp.where(chosen, grad, grad.dtype.type(0)), None, None, None
 
 
@@ -236,7 +238,7 @@ class Var(Function):
         return _variance_grad(ctx, grad_out), None, None, None
 
 
-def _variance_grad(ctx: Node, grad_var: Any) -> Any:
+def _variance_grad(ctx: Node, grad_var: Array) -> Array:
     """d var / dx = 2 (x - mean) / (n - correction), times the incoming gradient."""
     centered = ctx.saved_tensors[0]
     grad = restore_dims(grad_var, ctx.axes, ctx.keepdim, centered.ndim)
@@ -306,7 +308,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx: Node, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         with backend.quiet_floating_errors(backend.get_array_module(x)):
-            out_kept = stable_logsumexp(x, axes)
+            out_kept = stable_logsumexp(x, axes)                   # (N, D) along 1 -> (N, 1)
         ctx.save_for_backward(x, out_kept)
         if keepdim:
             return out_kept
@@ -316,8 +318,8 @@ class LogSumExp(Function):
     def backward(ctx: Node, grad_out: Array) -> tuple:
         x, out_kept = ctx.saved_tensors
         xp = backend.get_array_module(x)
-        grad = grad_out.reshape(out_kept.shape)
-        return grad * xp.exp(x - out_kept), None, None
+        grad = grad_out.reshape(out_kept.shape)                    # (N,) -> (N, 1)
+        return grad * xp.exp(x - out_kept), None, None             # (N, 1) * (N, D) -> (N, D)
 
 
 @public

@@ -27,7 +27,8 @@ FUNCTIONS: dict[str, Callable] = {}  # name -> function: tinydl.<name>, tinydl.f
 METHODS: dict[str, Callable] = {}    # name -> function: Tensor.<name> (x.<name>(...) is <name>(x, ...))
 
 
-def public(function: Op | None = None, *, method: bool = True, aliases: Sequence[str] = ()) -> Op | Callable[[Op], Op]:
+def public(function: Op | None = None, *, method: bool = True,
+           aliases: Sequence[str] = ()) -> Op | Callable[[Op], Op]:
     """Register ``function`` under its own name and ``aliases``; as a Tensor method too unless method=False.
 
     Usable bare (``@public``) or with options (``@public(method=False)``).

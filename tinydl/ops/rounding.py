@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .registry import public
@@ -19,7 +20,7 @@ class ZeroGradient(Function):
     """Base of the piecewise-constant ops: dy/dx = 0 (where it exists; PyTorch uses 0 everywhere)."""
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         return backend.get_array_module(grad_out).zeros_like(grad_out)
 
 
@@ -27,7 +28,7 @@ class Sign(ZeroGradient):
     """y = -1, 0 or 1 as x < 0, x = 0, x > 0.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).sign(x)
 
 
@@ -35,7 +36,7 @@ class Floor(ZeroGradient):
     """y = the largest integer <= x.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).floor(x)
 
 
@@ -43,7 +44,7 @@ class Ceil(ZeroGradient):
     """y = the smallest integer >= x.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).ceil(x)
 
 
@@ -51,7 +52,7 @@ class Trunc(ZeroGradient):
     """y = x with its fractional part dropped (towards zero).   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).trunc(x)
 
 
@@ -59,11 +60,11 @@ class Round(ZeroGradient):
     """y = x rounded to ``decimals`` places, halves to even (2.5 -> 2, as PyTorch).   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, decimals: int) -> Any:
+    def forward(ctx: Node, x: Array, decimals: int) -> Array:
         return backend.get_array_module(x).round(x, decimals)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return ZeroGradient.backward(ctx, grad_out), None
 
 

@@ -169,6 +169,7 @@ class Cat(Function):
     def forward(ctx: Node, axis: int, *arrays: Array) -> Array:
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] for a in arrays]
+        # along axis 0: (n_1, D), (n_2, D), ... -> (n_1 + n_2 + ..., D)
         return backend.get_array_module(arrays[0]).concatenate(arrays, axis=axis)
 
     @staticmethod
@@ -188,13 +189,13 @@ class Stack(Function):
     @staticmethod
     def forward(ctx: Node, axis: int, *arrays: Array) -> Array:
         ctx.axis = axis
-        return backend.get_array_module(arrays[0]).stack(arrays, axis=axis)
+        return backend.get_array_module(arrays[0]).stack(arrays, axis=axis)  # k of (N, D) -> (k, N, D) at 0
 
     @staticmethod
     def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
         count = grad_out.shape[ctx.axis]
-        return (None, *(xp.take(grad_out, k, axis=ctx.axis) for k in range(count)))
+        return (None, *(xp.take(grad_out, k, axis=ctx.axis) for k in range(count)))  # (k, N, D) -> k of (N, D)
 
 
 def _check_joinable(op_name: str, tensors: Sequence[Tensor]) -> None:

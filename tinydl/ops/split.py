@@ -7,7 +7,7 @@ with no backward of its own to write.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..engine import Tensor
 from .common import one_dim
