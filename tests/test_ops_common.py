@@ -97,6 +97,7 @@ def test_stable_logsumexp_of_huge_and_masked_values():
     (("cpu", tinydl.float64), {}, ("cpu", tinydl.float64)),
     ((), {"device": "cpu", "dtype": np.float64}, ("cpu", np.float64)),
     ((tinydl.device("cpu"),), {}, ("cpu", None)),
+    ((0,), {}, (0, None)),  # a GPU's index, as PyTorch reads it (Module.to read it so before)
 ])
 def test_to_arguments_reads_device_and_dtype(args, kwargs, expected):
     from tinydl.ops.convert import to_arguments
@@ -118,3 +119,8 @@ def test_module_to_accepts_every_dtype_spelling_tensor_to_accepts():
         nn.Linear(2, 2).to(non_blocking=True)
     with pytest.raises(TypeError, match="only floating dtypes"):
         nn.Linear(2, 2).to(tinydl.int64)
+
+
+def test_a_gpu_index_moves_a_tensor_and_a_module_alike(cuda):
+    assert tinydl.ones(2).to(0).device == "cuda:0"
+    assert nn.Linear(2, 2).to(0).weight.device == "cuda:0"

@@ -108,24 +108,21 @@ def test_aliases_are_the_same_function():
     assert tinydl.tensor([-2.0, 0.5, 3.0]).clip(-1, 1).tolist() == [-1.0, 0.5, 1.0]
 
 
-def test_registering_registers_everywhere_and_returns_the_function_itself():
+def test_registering_registers_everywhere_and_returns_the_function_itself(monkeypatch):
+    monkeypatch.setattr(registry, "FUNCTIONS", dict(registry.FUNCTIONS))  # the real tables stay as they are
+    monkeypatch.setattr(registry, "METHODS", dict(registry.METHODS))
+
     def cube(x: Tensor) -> Tensor:
         return x * x * x
 
-    saved = dict(registry.FUNCTIONS), dict(registry.METHODS)
-    try:
-        assert registry.public(cube) is cube
-        assert registry.FUNCTIONS["cube"] is cube and registry.METHODS["cube"] is cube
+    def only_a_function(x: Tensor) -> Tensor:
+        return x
 
-        def only_a_function(x: Tensor) -> Tensor:
-            return x
-
-        assert registry.public(method=False, aliases=("same_function",))(only_a_function) is only_a_function
-        assert registry.FUNCTIONS["same_function"] is only_a_function
-        assert "only_a_function" not in registry.METHODS and "same_function" not in registry.METHODS
-    finally:
-        registry.FUNCTIONS.clear(), registry.FUNCTIONS.update(saved[0])
-        registry.METHODS.clear(), registry.METHODS.update(saved[1])
+    assert registry.public(cube) is cube
+    assert registry.FUNCTIONS["cube"] is cube and registry.METHODS["cube"] is cube
+    assert registry.public(method=False, aliases=("same_function",))(only_a_function) is only_a_function
+    assert registry.FUNCTIONS["only_a_function"] is registry.FUNCTIONS["same_function"] is only_a_function
+    assert "only_a_function" not in registry.METHODS and "same_function" not in registry.METHODS
 
 
 def test_a_second_op_cannot_take_a_registered_name():

@@ -182,7 +182,7 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
 for _name, _function in OP_METHODS.items():  # x.exp() is exp(x), x.sum(1) is sum(x, 1), ...
     setattr(Tensor, _name, _function)
 
-METHODS: dict[str, Callable] = {
+TENSOR_ONLY_METHODS: dict[str, Callable] = {
     # arithmetic operators
     "__add__": F.add, "__radd__": _reflected(F.add),
     "__sub__": F.sub, "__rsub__": _reflected(F.sub),
@@ -214,7 +214,7 @@ METHODS: dict[str, Callable] = {
     "type": lambda self, dtype: F.cast(self, dtype),
 }
 
-for _name, _method in METHODS.items():
+for _name, _method in TENSOR_ONLY_METHODS.items():
     setattr(Tensor, _name, _method)
 
 # ------------------------------------------------------------ random

@@ -59,8 +59,9 @@ def to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any]:
     The one reader of PyTorch's ``to()`` arguments, for Tensor.to and Module.to:
     ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``
     (other's device and dtype), and ``device=`` / ``dtype=`` by name. A device
-    is a string ("cpu", "cuda:0") or a ``tinydl.device`` (a str too); anything
-    else given by position is a dtype.
+    is a string ("cpu", "cuda:0"), a ``tinydl.device`` (a str too) or a GPU's
+    index (``to(0)`` is "cuda:0", as in PyTorch); anything else given by
+    position is a dtype.
     """
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
@@ -69,7 +70,7 @@ def to_arguments(args: tuple, kwargs: dict) -> tuple[Any, Any]:
     for arg in args:
         if isinstance(arg, Tensor):
             device, dtype = arg.device, arg.dtype
-        elif isinstance(arg, str):
+        elif isinstance(arg, (str, int)) and not isinstance(arg, bool):
             device = arg
         else:
             dtype = arg
