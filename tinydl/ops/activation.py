@@ -102,26 +102,31 @@ class Clamp(Function):
 
 @public
 def relu(x: Tensor) -> Tensor:
+    """max(x, 0) elementwise."""
     return ReLU.apply(require_tensor("relu", x))
 
 
 @public(method=False)
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
     return LeakyReLU.apply(require_tensor("leaky_relu", x), python_scalar(negative_slope))
 
 
 @public
 def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x) elementwise, without overflow for large |x|."""
     return Sigmoid.apply(as_float("sigmoid", x))
 
 
 @public
 def tanh(x: Tensor) -> Tensor:
+    """tanh x elementwise."""
     return Tanh.apply(as_float("tanh", x))
 
 
 @public(aliases=("clip",))
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """x limited to [min, max] (either bound may be None); also called clip."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(require_tensor("clamp", x), python_scalar(min), python_scalar(max))  # np.float64 bounds keep x's dtype
@@ -182,11 +187,13 @@ class Where(Function):
 
 @public
 def maximum(a: Tensor, b: Tensor) -> Tensor:
+    """The larger of a and b elementwise, broadcasting; on a tie each gets half the gradient."""
     return promote_and_apply(Maximum, "maximum", a, b)
 
 
 @public
 def minimum(a: Tensor, b: Tensor) -> Tensor:
+    """The smaller of a and b elementwise, broadcasting; on a tie each gets half the gradient."""
     return promote_and_apply(Minimum, "minimum", a, b)
 
 

@@ -154,6 +154,7 @@ def sub(input: Operand, other: Operand, *, alpha: Any = 1, out: Tensor | None = 
 
 @public
 def mul(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """input * other elementwise, broadcasting; out= writes the result into an existing tensor."""
     if out is not None:
         check_out("mul", out, input, other)
     result = promote_and_apply(Mul, "mul", input, other)
@@ -175,6 +176,7 @@ def div(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:
 
 @public
 def pow(input: Operand, exponent: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A001,A002
+    """input ** exponent elementwise (either may be a number), broadcasting."""
     if out is not None:
         check_out("pow", out, input, exponent)
     result = promote_and_apply(Pow, "pow", input, exponent)
@@ -183,6 +185,7 @@ def pow(input: Operand, exponent: Operand, *, out: Tensor | None = None) -> Tens
 
 @public
 def neg(x: Tensor) -> Tensor:
+    """-x."""
     return Neg.apply(x)
 
 
@@ -253,19 +256,23 @@ class Abs(Function):
 
 @public
 def exp(x: Tensor) -> Tensor:
+    """e^x elementwise; integer tensors give float32."""
     return Exp.apply(as_float("exp", x))
 
 
 @public
 def log(x: Tensor) -> Tensor:
+    """Natural log elementwise (-inf at 0, nan below); integer tensors give float32."""
     return Log.apply(as_float("log", x))
 
 
 @public
 def sqrt(x: Tensor) -> Tensor:
+    """Square root elementwise (nan below 0); integer tensors give float32."""
     return Sqrt.apply(as_float("sqrt", x))
 
 
 @public
 def abs(x: Tensor) -> Tensor:  # noqa: A001
+    """|x| elementwise, in x's dtype."""
     return Abs.apply(x)
