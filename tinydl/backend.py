@@ -328,50 +328,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'tinydl.backend' has no attribute {name!r}")
 
 
-# ---------------------------------------------------------------- scatter-add
-def check_indices_in_bounds(array: Any, index: tuple) -> None:
-    """Raise NumPy's IndexError for an out-of-range integer index on a device that would not.
-
-    NumPy raises "index 5 is out of bounds for axis 0 with size 3" itself; CuPy
-    wraps integer-array indices around silently (and words its own error for a
-    plain int differently), so on "cuda" the same check is made here, with
-    NumPy's words, before indexing. ``index`` holds ints, slices, None,
-    Ellipsis and integer arrays (bool masks already turned into integer arrays).
-    """
-    if isinstance(array, numpy.ndarray):
-        return  # NumPy checks itself
-    shape = array.shape
-    explicit = sum(1 for item in index if item is not None and item is not Ellipsis)
-    axis = 0
-    for item in index:
-        if item is Ellipsis:
-            axis += len(shape) - explicit
-            continue
-        if item is None:
-            continue
-        if axis >= len(shape):
-            return  # too many indices: the array module says so
-        size = shape[axis]
-        if isinstance(item, (int, numpy.integer)) and not -size <= item < size:
-            raise IndexError(f"index {item} is out of bounds for axis {axis} with size {size}")
-        if is_ndarray(item) and item.size:
-            outside = (item < -size) | (item >= size)
-            if outside.any():  # one device -> host synchronisation
-                first_bad = int(item.ravel()[outside.ravel().argmax()])
-                raise IndexError(f"index {first_bad} is out of bounds for axis {axis} with size {size}")
-        axis += 1
-
-
-def scatter_add(target: Any, index: Any, values: Any) -> None:
-    """target[index] += values, adding up repeated indices (numpy.add.at semantics)."""
-    if isinstance(target, numpy.ndarray):
-        numpy.add.at(target, index, values)
-    else:
-        import cupyx  # noqa: PLC0415  (ships with cupy)
-
-        cupyx.scatter_add(target, index, values)
-
-
 # ------------------------------------------------------------ special functions
 def gpu_special_function(array: Any, name: str) -> Any:
     """``cupyx.scipy.special.<name>`` for a CuPy array (a fused GPU kernel); None for NumPy arrays.

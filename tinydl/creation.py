@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from .engine import Tensor
+from .ops.common import unpack_sizes
 
 Shape = Sequence[int]
 
@@ -22,17 +23,12 @@ def _dtype_or(dtype: Any, default: Any) -> Any:
 
 
 def _shape(size: tuple) -> tuple:
-    """Accept both zeros(2, 3) and zeros((2, 3))."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for n in size:
-        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 0:
-            raise ValueError(f"sizes must be non-negative integers, got {size}")
-    return tuple(int(n) for n in size)  # numpy integers count as ints
-
-
-def _make(array: Any, requires_grad: bool) -> Tensor:
-    return Tensor(array, requires_grad=requires_grad)
+    """The shape of zeros(2, 3) or zeros((2, 3)), checked: non-negative integers only."""
+    shape = unpack_sizes(size)
+    for n in shape:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {shape}")
+    return shape
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -49,13 +45,13 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         array = backend.to_device(data, target)
         with backend.device_scope(array):  # CuPy copies on its current GPU: the target
             array = array.astype(_dtype_or(dtype, array.dtype), copy=True)
-        return _make(array, requires_grad)
+        return Tensor(array, requires_grad=requires_grad)
     # Python floats are float32 unless dtype says otherwise; NumPy scalars keep their dtype.
     # Convert straight to the target dtype: through float32 first, 0.1 would lose digits.
     target_dtype = dtypes.inferred_dtype(data) if dtype is None else backend.as_numpy_dtype(dtype)
     host = backend.host_array(data).astype(target_dtype, copy=False)
     array = backend.to_device(host, backend.normalize_device(device))
-    return _make(array, requires_grad)
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -97,18 +93,21 @@ def full(size: Shape, fill_value: Any, dtype: Any = None, device: Any = None,
     if dtype is None:
         dtype = dtypes.python_data_dtype(backend.host_array(fill_value))
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.full(_shape((size,) if isinstance(size, int) else tuple(size)), fill_value,
-                         dtype=backend.as_numpy_dtype(dtype)), requires_grad)
+    array = xp.full(_shape((size,) if isinstance(size, int) else tuple(size)), fill_value,
+                    dtype=backend.as_numpy_dtype(dtype))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    array = xp.zeros(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype()))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    array = xp.ones(_shape(size), dtype=_dtype_or(dtype, dtypes.get_default_dtype()))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def _like(other: Tensor, dtype: Any, device: Any) -> tuple:
@@ -118,18 +117,18 @@ def _like(other: Tensor, dtype: Any, device: Any) -> tuple:
 
 def zeros_like(other: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp, dtype = _like(other, dtype, device)
-    return _make(xp.zeros(other.shape, dtype=dtype), requires_grad)
+    return Tensor(xp.zeros(other.shape, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(other: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     xp, dtype = _like(other, dtype, device)
-    return _make(xp.ones(other.shape, dtype=dtype), requires_grad)
+    return Tensor(xp.ones(other.shape, dtype=dtype), requires_grad=requires_grad)
 
 
 def full_like(other: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     xp, dtype = _like(other, dtype, device)
-    return _make(xp.full(other.shape, fill_value, dtype=dtype), requires_grad)
+    return Tensor(xp.full(other.shape, fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -141,36 +140,40 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: Any =
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.DEFAULT_INT if is_int else dtypes.get_default_dtype()
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.arange(start, end, step, dtype=backend.as_numpy_dtype(dtype)), requires_grad)
+    array = xp.arange(start, end, step, dtype=backend.as_numpy_dtype(dtype))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.get_default_dtype())),
-                 requires_grad)
+    array = xp.linspace(start, end, steps, dtype=_dtype_or(dtype, dtypes.get_default_dtype()))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype())), requires_grad)
+    array = xp.eye(n, m, dtype=_dtype_or(dtype, dtypes.get_default_dtype()))
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          generator: Any = None) -> Tensor:
     """Uniform samples in [0, 1) (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.uniform(xp, 0.0, 1.0, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype()),
-                                 generator), requires_grad)
+    dtype = _dtype_or(dtype, dtypes.get_default_dtype())
+    array = backend.uniform(xp, 0.0, 1.0, _shape(size), dtype, generator)
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           generator: Any = None) -> Tensor:
     """Standard normal samples (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.standard_normal(xp, _shape(size), _dtype_or(dtype, dtypes.get_default_dtype()),
-                                         generator), requires_grad)
+    dtype = _dtype_or(dtype, dtypes.get_default_dtype())
+    array = backend.standard_normal(xp, _shape(size), dtype, generator)
+    return Tensor(array, requires_grad=requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Shape = (), dtype: Any = None,
@@ -181,8 +184,8 @@ def randint(low: int, high: int | None = None, size: Shape = (), dtype: Any = No
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     xp = backend.module_for_device(backend.normalize_device(device))
-    return _make(backend.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT),
-                                  generator), False)
+    return Tensor(backend.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT),
+                                   generator))
 
 
 def manual_seed(seed: int) -> backend.Generator:

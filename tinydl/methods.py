@@ -1,8 +1,13 @@
-"""The one table that gives Tensor its operators and methods.
+"""Tensor's operators and methods, attached in one place.
 
 engine.py cannot import the ops (they are built on top of it), so the
-methods are attached here, once, in plain sight: ``x + y`` is ``add(x, y)``,
-``x.sum(1)`` is ``sum(x, 1)``, and so on.
+methods are attached here, once, in plain sight. Two sources:
+
+* every op registered with ``@public`` (see ``tinydl/ops/registry.py``):
+  ``x.sum(1)`` is ``sum(x, 1)``, ``x.relu()`` is ``relu(x)``;
+* the table below, for what only a Tensor has: operators (``x + y`` is
+  ``add(x, y)``), in-place methods (``x += y``, ``x.zero_()``), casts
+  (``x.float()``), ``.T`` and ``.mT``, and the in-place random fills (``w.normal_()``).
 """
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from typing import Any, Callable
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.functional as F
+import tinydl.random as random
 from .creation import full_like
+from .ops.registry import METHODS as OP_METHODS
 from .ops.shape import array_index, out_of_range, setitem
 from .engine import Tensor, is_grad_enabled
 
@@ -54,6 +61,14 @@ def _expand_as(self: Tensor, other: Tensor) -> Tensor:
 
 def _view_as(self: Tensor, other: Tensor) -> Tensor:
     return F.reshape(self, other.shape)
+
+
+def _matrix_transpose(self: Tensor) -> Tensor:
+    """x.mT: the last two dimensions swapped (a batch of matrices, each transposed)."""
+    if self.ndim < 2:
+        raise ValueError(f"tensor.mT is only supported on matrices or batches of matrices, got a "
+                         f"{self.ndim}-D tensor")
+    return F.transpose(self, -2, -1)
 
 
 # ------------------------------------------------------------ in place
@@ -164,7 +179,10 @@ def _setitem(self: Tensor, index: Any, value: Any) -> None:
     self._bump_version()
 
 
-METHODS: dict[str, Callable] = {
+for _name, _function in OP_METHODS.items():  # x.exp() is exp(x), x.sum(1) is sum(x, 1), ...
+    setattr(Tensor, _name, _function)
+
+TENSOR_ONLY_METHODS: dict[str, Callable] = {
     # arithmetic operators
     "__add__": F.add, "__radd__": _reflected(F.add),
     "__sub__": F.sub, "__rsub__": _reflected(F.sub),
@@ -180,20 +198,8 @@ METHODS: dict[str, Callable] = {
     "__gt__": _comparison(F.gt), "__ge__": _comparison(F.ge),
     "__invert__": F.logical_not,
     "__and__": F.logical_and, "__or__": F.logical_or, "__xor__": F.logical_xor,
-    "eq": F.eq, "ne": F.ne, "lt": F.lt, "le": F.le, "gt": F.gt, "ge": F.ge,
-    # math
-    "add": F.add, "sub": F.sub, "mul": F.mul, "div": F.div, "pow": F.pow, "neg": F.neg,
-    "exp": F.exp, "log": F.log, "sqrt": F.sqrt, "abs": F.abs, "relu": F.relu,
-    "sigmoid": F.sigmoid, "tanh": F.tanh, "clamp": F.clamp, "clip": F.clamp,
-    "maximum": F.maximum, "minimum": F.minimum, "matmul": F.matmul,
-    # reductions
-    "sum": F.sum, "mean": F.mean, "max": F.max, "min": F.min, "argmax": F.argmax,
-    "argmin": F.argmin, "var": F.var, "std": F.std, "logsumexp": F.logsumexp,
-    "softmax": F.softmax, "log_softmax": F.log_softmax,
     # shape
-    "reshape": F.reshape, "view": F.view, "transpose": F.transpose, "permute": F.permute,
-    "unsqueeze": F.unsqueeze, "squeeze": F.squeeze, "flatten": F.flatten, "expand": F.expand,
-    "expand_as": _expand_as, "view_as": _view_as, "t": F.t, "T": property(F.t),
+    "expand_as": _expand_as, "view_as": _view_as, "T": property(F.t), "mT": property(_matrix_transpose),
     # in place (outside the graph)
     "__iadd__": _in_place(F.add, "add_ (+=)"), "__isub__": _in_place(F.sub, "sub_ (-=)"),
     "__imul__": _in_place(F.mul, "mul_ (*=)"), "__itruediv__": _in_place(F.div, "div_ (/=)"),
@@ -202,33 +208,17 @@ METHODS: dict[str, Callable] = {
     "clamp_": _in_place(F.clamp, "clamp_"), "zero_": _zero,
     "fill_": _fill, "copy_": _copy, "__setitem__": _setitem,
     # dtype and device
-    "to": F.to, "cpu": lambda self: F.to_device(self, "cpu"), "cuda": _cuda,
+    "cpu": lambda self: F.to_device(self, "cpu"), "cuda": _cuda,
     "float": _cast_to(dtypes.float32), "double": _cast_to(dtypes.float64),
     "long": _cast_to(dtypes.int64), "int": _cast_to(dtypes.int32), "bool": _cast_to(dtypes.bool_),
     "type": lambda self, dtype: F.cast(self, dtype),
 }
 
-for _name, _method in METHODS.items():
+for _name, _method in TENSOR_ONLY_METHODS.items():
     setattr(Tensor, _name, _method)
 
-# --- sorting (issue 9): x.sort(), x.argsort(), x.topk(k)
-SORTING_METHODS: dict[str, Callable] = {"sort": F.sort, "argsort": F.argsort, "topk": F.topk}
-METHODS.update(SORTING_METHODS)
-for _name, _method in SORTING_METHODS.items():
-    setattr(Tensor, _name, _method)
-
-# --- PyTorch API surface (issue 10, branch i10): math and product methods, clone, mT, and the
-# in-place random initialisers (p.data.normal_(0, 0.01), w.uniform_(-a, a), ...).
-import tinydl.random as random  # noqa: E402
-
-
-def _matrix_transpose(self: Tensor) -> Tensor:
-    """x.mT: the last two dimensions swapped (a batch of matrices, each transposed)."""
-    if self.ndim < 2:
-        raise ValueError(f"tensor.mT is only supported on matrices or batches of matrices, got a "
-                         f"{self.ndim}-D tensor")
-    return F.transpose(self, -2, -1)
-
+# ------------------------------------------------------------ random
+# x.bernoulli(), and the in-place random fills of initialisers (p.data.normal_(0, 0.01), w.uniform_(-a, a)).
 
 def _sampled_in_place(name: str, draw: Callable) -> Callable:
     """x.normal_(...), x.uniform_(...): refuse (as fill_ does) before drawing, then store the draws."""
@@ -259,14 +249,7 @@ def _bernoulli_values(self: Tensor, p: float = 0.5, generator: Any = None) -> An
     return random.bernoulli_values(self, p, generator)
 
 
-API_SURFACE_METHODS: dict[str, Callable] = {
-    "sin": F.sin, "cos": F.cos, "tan": F.tan, "asin": F.asin, "acos": F.acos, "atan": F.atan,
-    "arcsin": F.arcsin, "arccos": F.arccos, "arctan": F.arctan, "sinh": F.sinh, "cosh": F.cosh,
-    "log1p": F.log1p, "expm1": F.expm1, "log2": F.log2, "log10": F.log10, "erf": F.erf,
-    "sign": F.sign, "reciprocal": F.reciprocal, "rsqrt": F.rsqrt, "square": F.square,
-    "floor": F.floor, "ceil": F.ceil, "round": F.round, "trunc": F.trunc, "fix": F.fix,
-    "mm": F.mm, "bmm": F.bmm, "mv": F.mv, "dot": F.dot, "outer": F.outer, "addmm": F.addmm,
-    "clone": F.clone, "mT": property(_matrix_transpose),
+RANDOM_METHODS: dict[str, Callable] = {
     "bernoulli": random.bernoulli, "multinomial": random.multinomial,
     "normal_": _sampled_in_place("normal_", _normal_values),
     "uniform_": _sampled_in_place("uniform_", _uniform_values),
@@ -274,12 +257,5 @@ API_SURFACE_METHODS: dict[str, Callable] = {
     "bernoulli_": _sampled_in_place("bernoulli_", _bernoulli_values),
 }
 
-for _name, _method in API_SURFACE_METHODS.items():
-    setattr(Tensor, _name, _method)
-
-# --- nn/optim parity (issues 9 and 10): x.norm(p, dim, keepdim), x.split / chunk / narrow
-NN_PARITY_METHODS: dict[str, Callable] = {
-    "norm": F.norm, "split": F.split, "chunk": F.chunk, "narrow": F.narrow,
-}
-for _name, _method in NN_PARITY_METHODS.items():
+for _name, _method in RANDOM_METHODS.items():
     setattr(Tensor, _name, _method)

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from ..engine import Tensor, no_grad
+from ..ops.convert import to_arguments
 import tinydl.nn.hooks as hooks
 from .hooks import RemovableHandle, add_module_note
 
@@ -270,17 +271,7 @@ class Module:
         holds them; build the optimizer after moving, though, as its state is
         not moved.
         """
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        for arg in args:
-            if isinstance(arg, Tensor):  # to(other): other's device and dtype
-                device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, (backend.numpy.dtype, type)):
-                dtype = arg
-            else:  # "cpu", "cuda:0", or a device object
-                device = arg
-        if kwargs:
-            raise TypeError(f"to(): unexpected arguments {sorted(kwargs)}")
+        device, dtype = to_arguments(args, kwargs)  # read as Tensor.to reads them
         device = backend.normalize_device(device) if device is not None else None
         dtype = backend.as_numpy_dtype(dtype) if dtype is not None else None
         if dtype is not None and dtype.kind != "f":

@@ -5,13 +5,14 @@ why most of them save their output (or a mask) rather than their input.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
-from .elementwise import PYTHON_SCALARS, Operand, binary, float_only, promote, python_scalar, shape_of
+from .common import (PYTHON_SCALARS, Operand, as_float, broadcast_error, promote, promote_and_apply,
+                     python_scalar, stable_sigmoid)
+from .registry import public
 
 
 # ------------------------------------------------------------ activations
@@ -19,13 +20,13 @@ class ReLU(Function):
     """y = max(x, 0).   dy/dx = 1[x > 0]."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         out = backend.get_array_module(x).maximum(x, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * (out > 0)
 
@@ -34,7 +35,7 @@ class LeakyReLU(Function):
     """y = x if x > 0 else slope * x.   dy/dx = 1 if x > 0 else slope."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, negative_slope: float) -> Any:
+    def forward(ctx: Node, x: Array, negative_slope: float) -> Array:
         xp = backend.get_array_module(x)
         positive = x > 0
         ctx.save_for_backward(positive)
@@ -42,7 +43,7 @@ class LeakyReLU(Function):
         return xp.where(positive, x, x * negative_slope)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (positive,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         return xp.where(positive, grad_out, grad_out * ctx.negative_slope), None
@@ -52,16 +53,13 @@ class Sigmoid(Function):
     """y = 1 / (1 + e^-x).   dy/dx = y (1 - y)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
-        xp = backend.get_array_module(x)
-        # e^-|x| never overflows; for x < 0 rewrite 1/(1+e^-x) as e^x/(1+e^x).
-        e = xp.exp(-xp.abs(x))
-        out = xp.where(x >= 0, 1, e) / (1 + e)
+    def forward(ctx: Node, x: Array) -> Array:
+        out = stable_sigmoid(x)  # e^-x would overflow for x < -88 (float32)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * out * (1 - out)
 
@@ -70,13 +68,13 @@ class Tanh(Function):
     """y = tanh x.   dy/dx = 1 - y^2."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         out = backend.get_array_module(x).tanh(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * (1 - out * out)
 
@@ -85,7 +83,7 @@ class Clamp(Function):
     """y = min(max(x, low), high).   dy/dx = 1[low <= x <= high]."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, low: float | None, high: float | None) -> Any:
+    def forward(ctx: Node, x: Array, low: float | None, high: float | None) -> Array:
         xp = backend.get_array_module(x)
         inside = xp.ones(x.shape, dtype=bool)
         if low is not None:
@@ -97,28 +95,38 @@ class Clamp(Function):
         return out if high is None else xp.minimum(out, high)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (inside,) = ctx.saved_tensors
         return grad_out * inside, None, None
 
 
+@public
 def relu(x: Tensor) -> Tensor:
+    """max(x, 0) elementwise."""
     return ReLU.apply(require_tensor("relu", x))
 
 
+@public(method=False)
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
     return LeakyReLU.apply(require_tensor("leaky_relu", x), python_scalar(negative_slope))
 
 
+@public
 def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(float_only("sigmoid", x))
+    """1 / (1 + e^-x) elementwise, without overflow for large |x|."""
+    return Sigmoid.apply(as_float("sigmoid", x))
 
 
+@public
 def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(float_only("tanh", x))
+    """tanh x elementwise."""
+    return Tanh.apply(as_float("tanh", x))
 
 
+@public(aliases=("clip",))
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """x limited to [min, max] (either bound may be None); also called clip."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(require_tensor("clamp", x), python_scalar(min), python_scalar(max))  # np.float64 bounds keep x's dtype
@@ -129,42 +137,46 @@ class Maximum(Function):
     """y = max(a, b) elementwise.   The gradient goes to the larger; ties split it in half."""
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return backend.get_array_module(a).maximum(a, b)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
-        return grad_out * share_a, grad_out * (1 - share_a)
+        return _to_the_winner(grad_out, a > b, a == b)
 
 
 class Minimum(Function):
     """y = min(a, b) elementwise.   The gradient goes to the smaller; ties split it in half."""
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return backend.get_array_module(a).minimum(a, b)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        return grad_out * share_a, grad_out * (1 - share_a)
+        return _to_the_winner(grad_out, a < b, a == b)
+
+
+def _to_the_winner(grad_out: Array, a_wins: Array, tied: Array) -> tuple[Array, Array]:
+    """(dL/da, dL/db) of maximum or minimum: all of dL/dy to the winner, half each on a tie."""
+    share_a = a_wins + 0.5 * tied
+    return grad_out * share_a, grad_out * (1 - share_a)
 
 
 class Where(Function):
     """y = a where cond else b.   dy/da = 1[cond], dy/db = 1[not cond]."""
 
     @staticmethod
-    def forward(ctx: Node, condition: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, condition: Array, a: Array, b: Array) -> Array:
         ctx.save_for_backward(condition)
         return backend.get_array_module(condition).where(condition, a, b)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (condition,) = ctx.saved_tensors
         zero = grad_out.dtype.type(0)
         xp = backend.get_array_module(grad_out)
@@ -173,14 +185,19 @@ class Where(Function):
         return None, grad_a, grad_b
 
 
+@public
 def maximum(a: Tensor, b: Tensor) -> Tensor:
-    return binary(Maximum, "maximum", a, b)
+    """The larger of a and b elementwise, broadcasting; on a tie each gets half the gradient."""
+    return promote_and_apply(Maximum, "maximum", a, b)
 
 
+@public
 def minimum(a: Tensor, b: Tensor) -> Tensor:
-    return binary(Minimum, "minimum", a, b)
+    """The smaller of a and b elementwise, broadcasting; on a tie each gets half the gradient."""
+    return promote_and_apply(Minimum, "minimum", a, b)
 
 
+@public(method=False)
 def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     """Elementwise choice: a where condition is True, else b (all three broadcast; a and b
     may be tensors or numbers)."""
@@ -200,7 +217,4 @@ def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     try:
         return Where.apply(condition, a, b)
     except ValueError as error:
-        if "broadcast" in str(error):
-            raise ValueError(f"where: shapes {shape_of(condition)}, {shape_of(a)} and {shape_of(b)} "
-                             "cannot be broadcast together") from None
-        raise
+        raise broadcast_error("where", error, condition, a, b) from None

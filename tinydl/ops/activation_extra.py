@@ -6,19 +6,13 @@ function rather than a 0/1 mask; each saves its input for backward.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
-from .elementwise import float_only
+from .common import as_float, stable_sigmoid
+from .registry import public
 from .special import erf_array
-
-
-def _sigmoid_array(x: Any) -> Any:
-    """1 / (1 + e^-x) without overflow: e^-|x| never overflows."""
-    xp = backend.get_array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
 # ------------------------------------------------------------ GELU
@@ -34,13 +28,13 @@ class GELU(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         cdf = 0.5 * (1 + erf_array(x * _SQRT_HALF))
         ctx.save_for_backward(x, cdf)
         return x * cdf
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         x, cdf = ctx.saved_tensors
         xp = backend.get_array_module(x)
         pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
@@ -54,25 +48,26 @@ class GELUTanh(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         xp = backend.get_array_module(x)
         tanh_u = xp.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x * x * x))
         ctx.save_for_backward(x, tanh_u)
         return 0.5 * x * (1 + tanh_u)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         x, tanh_u = ctx.saved_tensors
         du_dx = _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
         return grad_out * (0.5 * (1 + tanh_u) + 0.5 * x * (1 - tanh_u * tanh_u) * du_dx)
 
 
+@public(method=False)
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """Gaussian Error Linear Unit x Phi(x); approximate="tanh" uses the tanh formula."""
     if approximate == "none":
-        return GELU.apply(float_only("gelu", input))
+        return GELU.apply(as_float("gelu", input))
     if approximate == "tanh":
-        return GELUTanh.apply(float_only("gelu", input))
+        return GELUTanh.apply(as_float("gelu", input))
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
@@ -81,13 +76,13 @@ class SiLU(Function):
     """y = x sigmoid(x) (also called swish).   dy/dx = s (1 + x (1 - s)),  s = sigmoid(x)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
-        s = _sigmoid_array(x)
+    def forward(ctx: Node, x: Array) -> Array:
+        s = stable_sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         x, s = ctx.saved_tensors
         return grad_out * (s * (1 + x * (1 - s)))
 
@@ -99,7 +94,7 @@ class Softplus(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, beta: float, threshold: float) -> Any:
+    def forward(ctx: Node, x: Array, beta: float, threshold: float) -> Array:
         xp = backend.get_array_module(x)
         z = x * beta
         linear = z > threshold
@@ -109,17 +104,17 @@ class Softplus(Function):
         return xp.where(linear, x, smooth)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         z, linear = ctx.saved_tensors
         xp = backend.get_array_module(z)
-        return grad_out * xp.where(linear, 1, _sigmoid_array(z)), None, None
+        return grad_out * xp.where(linear, 1, stable_sigmoid(z)), None, None
 
 
 class ELU(Function):
     """y = x if x > 0 else alpha (e^x - 1).   dy/dx = 1 if x > 0 else alpha e^x."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, alpha: float) -> Any:
+    def forward(ctx: Node, x: Array, alpha: float) -> Array:
         xp = backend.get_array_module(x)
         positive = x > 0
         exp_part = alpha * xp.exp(xp.minimum(x, 0))  # min: no overflow on the branch where() drops
@@ -127,24 +122,27 @@ class ELU(Function):
         return xp.where(positive, x, exp_part - alpha)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         positive, exp_part = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         return grad_out * xp.where(positive, 1, exp_part), None
 
 
+@public(method=False)
 def silu(input: Tensor) -> Tensor:  # noqa: A002
     """x sigmoid(x)."""
-    return SiLU.apply(float_only("silu", input))
+    return SiLU.apply(as_float("silu", input))
 
 
+@public(method=False)
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
     """A smooth ReLU, log(1 + e^(beta x)) / beta; linear where beta x > threshold."""
     if beta == 0:
         raise ValueError("softplus: beta must not be 0 (it divides by beta)")
-    return Softplus.apply(float_only("softplus", input), beta, threshold)
+    return Softplus.apply(as_float("softplus", input), beta, threshold)
 
 
+@public(method=False)
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
     """x for x > 0, alpha (e^x - 1) below: smooth at 0 when alpha = 1, and saturates at -alpha."""
-    return ELU.apply(float_only("elu", input), alpha)
+    return ELU.apply(as_float("elu", input), alpha)

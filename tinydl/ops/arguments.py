@@ -15,6 +15,7 @@ from typing import Any, Callable
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 from ..engine import Tensor, is_grad_enabled
+from .registry import public
 
 
 def require_tensor(op_name: str, value: Any, name: str = "input", position: int = 1) -> Tensor:
@@ -82,8 +83,7 @@ def write_out(op_name: str, result: Tensor, out: Tensor) -> Tensor:
     return out
 
 
-
-
+@public(method=False)
 def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a tinydl Tensor (PyTorch's ``torch.is_tensor``)."""
     return isinstance(obj, Tensor)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import tinydl.backend as backend
 from ..engine import Tensor
-from .elementwise import Operand, promote, shape_of
+from .common import Operand, broadcast_error, promote
+from .registry import public
 
 
 # ------------------------------------------------------------ comparisons
@@ -17,9 +18,7 @@ def compare(op_name: str, a: Operand, b: Operand) -> Tensor:
     try:
         result = _COMPARISONS[op_name](left, right)
     except ValueError as error:
-        if "broadcast" in str(error):
-            raise ValueError(f"{op_name}: shapes {shape_of(a)} and {shape_of(b)} cannot be broadcast together") from None
-        raise
+        raise broadcast_error(op_name, error, a, b) from None
     return Tensor(backend.scalar_to_array(result))  # 0-d operands give a numpy.bool_: make it 0-d again
 
 
@@ -36,42 +35,52 @@ _COMPARISONS = {
 }
 
 
+@public
 def eq(a: Operand, b: Operand) -> Tensor:
     return compare("eq", a, b)
 
 
+@public
 def ne(a: Operand, b: Operand) -> Tensor:
     return compare("ne", a, b)
 
 
+@public
 def lt(a: Operand, b: Operand) -> Tensor:
     return compare("lt", a, b)
 
 
+@public
 def le(a: Operand, b: Operand) -> Tensor:
     return compare("le", a, b)
 
 
+@public
 def gt(a: Operand, b: Operand) -> Tensor:
     return compare("gt", a, b)
 
 
+@public
 def ge(a: Operand, b: Operand) -> Tensor:
     return compare("ge", a, b)
 
 
+@public(method=False)
 def logical_and(a: Operand, b: Operand) -> Tensor:
     return compare("logical_and", a, b)
 
 
+@public(method=False)
 def logical_or(a: Operand, b: Operand) -> Tensor:
     return compare("logical_or", a, b)
 
 
+@public(method=False)
 def logical_xor(a: Operand, b: Operand) -> Tensor:
     return compare("logical_xor", a, b)
 
 
+@public(method=False)
 def logical_not(x: Tensor) -> Tensor:
     if x.dtype.kind not in "biu":
         raise TypeError(f"logical_not (~): expected a bool or integer tensor, got {x.dtype}")

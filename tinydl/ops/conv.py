@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
-from .im2col import Pair, Padding, col2im, output_size, pad_images, spatial_pair, unpad_images, windows
+from .im2col import Pair, Padding, col2im, pad_images, spatial_pair, unpad_images, windows
+from .registry import public
 from .shape import squeeze, unsqueeze
 
 
@@ -47,8 +49,8 @@ class Conv2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, weight: Any, bias: Any, stride: Pair, padding: Padding,
-                dilation: Pair, groups: int) -> Any:
+    def forward(ctx: Node, x: Array, weight: Array, bias: Array | None, stride: Pair, padding: Padding,
+                dilation: Pair, groups: int) -> Array:
         out_channels, group_channels, kh, kw = weight.shape
         x_padded = pad_images(x, padding)                                    # (N, C, Hp, Wp)
         patches = windows(x_padded, (kh, kw), stride, dilation)              # (N, C, Ho, Wo, kh, kw)
@@ -66,7 +68,7 @@ class Conv2d(Function):
         return out.reshape(out_channels, n, h_out, w_out).transpose(1, 0, 2, 3)   # (N, O, Ho, Wo), a view
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         cols, kernels = ctx.saved_tensors
         padded_shape, weight_shape = ctx.shapes
         groups, per_group = kernels.shape[:2]
@@ -146,6 +148,7 @@ def _check_fits(op_name: str, input_shape: tuple, kernel: Pair, padding: Padding
 
 
 # ------------------------------------------------------------ user-facing
+@public(method=False)
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-d convolution (cross-correlation) of input (N, C, H, W) or (C, H, W) with weight (O, C/g, kh, kw).
@@ -181,6 +184,7 @@ def _one_d(op_name: str, value: Any, name: str) -> int:
     return value
 
 
+@public(method=False)
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,  # noqa: A002
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """1-d convolution of a signal (N, C, L) or (C, L) with weight (O, C/groups, k): output (N, O, L_out).

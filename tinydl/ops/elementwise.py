@@ -1,8 +1,10 @@
-"""Elementwise arithmetic and math: + - * / **, exp, log, sqrt, abs, and dtype promotion.
+"""Elementwise arithmetic and math: + - * / **, exp, log, sqrt, abs.
 
 Binary ops broadcast like NumPy. Their backward returns gradients with the
 broadcast shape of the output; Tensor.backward sums them back down to each
 input's shape (see ``unbroadcast`` in engine.py), so no op here has to.
+Either operand may be a Python number; mixed dtypes are first promoted as
+PyTorch promotes them (``promote`` in common.py).
 """
 from __future__ import annotations
 
@@ -10,68 +12,12 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+from ..backend import Array
 from ..engine import Node, Function, Tensor
-from .arguments import check_out, require_tensor, write_out
+from .arguments import check_out, write_out
+from .common import Operand, as_float, promote, promote_and_apply
 from .convert import cast
-
-Operand = Any  # a Tensor or a Python number
-
-
-# ------------------------------------------------------------ promotion
-def promote(op_name: str, *operands: Operand) -> list:
-    """Cast tensor operands to the dtype PyTorch's promotion rules give the result.
-
-    Python numbers are left as they are: NumPy treats them as "weak" and keeps
-    the tensors' dtype, which is what PyTorch does too. NumPy scalars
-    (``np.sqrt(8)``, ``np.int64(2)``) become Python numbers first: NumPy would
-    let a ``numpy.float64`` turn a float32 tensor into float64, PyTorch does not.
-    """
-    if not all(isinstance(x, Tensor) or type(x) in PYTHON_SCALARS for x in operands):
-        operands = tuple(_as_operand(op_name, x) for x in operands)
-    tensors = [(x.array.dtype, x.array.ndim) for x in operands if isinstance(x, Tensor)]
-    if not tensors:
-        raise TypeError(f"{op_name}: expected at least one tensor, got {[type(x).__name__ for x in operands]}")
-    scalars = [x for x in operands if not isinstance(x, Tensor)]
-    first = tensors[0][0]
-    if all(dtype == first for dtype, _ in tensors) and (not scalars or first.kind == "f"):
-        return list(operands)  # the common case: nothing to cast
-    target = dtypes.result_dtype(tensors, scalars)
-    return [cast(x, target) if isinstance(x, Tensor) else x for x in operands]
-
-
-PYTHON_SCALARS = (bool, int, float)  # exact types: numpy.float64 subclasses float but is not weak
-
-
-def python_scalar(value: Any) -> Any:
-    """A NumPy scalar as the Python number it holds (np.float64(0.5) -> 0.5); anything else as is."""
-    return value.item() if backend.is_numpy_scalar(value) else value
-
-
-def _as_operand(op_name: str, x: Any) -> Operand:
-    """ndarrays become (constant) tensors, numpy scalars Python numbers; anything else is an error."""
-    if isinstance(x, Tensor) or type(x) in PYTHON_SCALARS:
-        return x
-    if backend.is_ndarray(x):
-        return Tensor(x)
-    if backend.is_numpy_scalar(x):
-        return x.item()
-    raise TypeError(f"{op_name}: expected a tensor or a Python number, got {type(x).__name__}")
-
-
-def shape_of(x: Operand) -> tuple:
-    return tuple(x.shape) if isinstance(x, Tensor) else ()
-
-
-def binary(function: type, op_name: str, a: Operand, b: Operand) -> Tensor:
-    """Apply a broadcasting binary Function after promotion, with a readable shape error."""
-    a, b = promote(op_name, a, b)
-    try:
-        return function.apply(a, b)
-    except ValueError as error:
-        if "broadcast" in str(error):
-            raise ValueError(f"{op_name}: shapes {shape_of(a)} and {shape_of(b)} cannot be broadcast "
-                             "together (sizes must match or be 1, comparing from the last dimension)") from None
-        raise
+from .registry import public
 
 
 # ------------------------------------------------------------ arithmetic
@@ -79,11 +25,11 @@ class Add(Function):
     """y = a + b.   dy/da = 1, dy/db = 1."""
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         return a + b
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return grad_out, grad_out
 
 
@@ -91,11 +37,11 @@ class Sub(Function):
     """y = a - b.   dy/da = 1, dy/db = -1."""
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         return a - b
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
 
 
@@ -103,12 +49,12 @@ class Mul(Function):
     """y = a * b.   dy/da = b, dy/db = a."""
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
         return a * b
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         a, b = ctx.saved_tensors
         grad_a = grad_out * b if ctx.needs_input_grad[0] else None
         grad_b = grad_out * a if ctx.needs_input_grad[1] else None
@@ -123,14 +69,14 @@ class Div(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         with backend.quiet_floating_errors(backend.get_array_module(a)):
             out = a / b
         ctx.save_for_backward(b, out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         b, out = ctx.saved_tensors
         grad_a = grad_out / b if ctx.needs_input_grad[0] else None
         grad_b = -grad_out * out / b if ctx.needs_input_grad[1] else None
@@ -147,14 +93,14 @@ class Pow(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         with backend.quiet_floating_errors(backend.get_array_module(a)):
             out = a ** b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         a, b, out = ctx.saved_tensors
         xp = backend.get_array_module(out)
         grad_a = grad_b = None
@@ -175,11 +121,11 @@ class Neg(Function):
     """y = -x.   dy/dx = -1."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return -x
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         return -grad_out
 
 
@@ -188,29 +134,34 @@ def _scaled(other: Operand, alpha: Any) -> Operand:
     return mul(other, alpha) if isinstance(other, Tensor) else other * alpha
 
 
+@public
 def add(input: Operand, other: Operand, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """input + alpha * other, broadcasting; out= writes the result into an existing tensor."""
     if out is not None:
         check_out("add", out, input, other)
-    result = binary(Add, "add", input, other if alpha == 1 else _scaled(other, alpha))
+    result = promote_and_apply(Add, "add", input, other if alpha == 1 else _scaled(other, alpha))
     return result if out is None else write_out("add", result, out)
 
 
+@public
 def sub(input: Operand, other: Operand, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """input - alpha * other, broadcasting; out= writes the result into an existing tensor."""
     if out is not None:
         check_out("sub", out, input, other)
-    result = binary(Sub, "sub", input, other if alpha == 1 else _scaled(other, alpha))
+    result = promote_and_apply(Sub, "sub", input, other if alpha == 1 else _scaled(other, alpha))
     return result if out is None else write_out("sub", result, out)
 
 
+@public
 def mul(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """input * other elementwise, broadcasting; out= writes the result into an existing tensor."""
     if out is not None:
         check_out("mul", out, input, other)
-    result = binary(Mul, "mul", input, other)
+    result = promote_and_apply(Mul, "mul", input, other)
     return result if out is None else write_out("mul", result, out)
 
 
+@public
 def div(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """True division; integer tensors give float32, as in PyTorch (NumPy would say float64)."""
     if out is not None:
@@ -219,18 +170,22 @@ def div(input: Operand, other: Operand, *, out: Tensor | None = None) -> Tensor:
     tensor = a if isinstance(a, Tensor) else b
     if tensor.array.dtype.kind != "f":
         a, b = (cast(x, dtypes.get_default_dtype()) if isinstance(x, Tensor) else x for x in (a, b))
-    result = binary(Div, "div", a, b)
+    result = promote_and_apply(Div, "div", a, b)
     return result if out is None else write_out("div", result, out)
 
 
+@public
 def pow(input: Operand, exponent: Operand, *, out: Tensor | None = None) -> Tensor:  # noqa: A001,A002
+    """input ** exponent elementwise (either may be a number), broadcasting."""
     if out is not None:
         check_out("pow", out, input, exponent)
-    result = binary(Pow, "pow", input, exponent)
+    result = promote_and_apply(Pow, "pow", input, exponent)
     return result if out is None else write_out("pow", result, out)
 
 
+@public
 def neg(x: Tensor) -> Tensor:
+    """-x."""
     return Neg.apply(x)
 
 
@@ -239,7 +194,7 @@ class Exp(Function):
     """y = e^x.   dy/dx = e^x = y.   (e^x overflows to inf silently, as in PyTorch.)"""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):
             out = xp.exp(x)
@@ -247,7 +202,7 @@ class Exp(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out * out
 
@@ -256,14 +211,14 @@ class Log(Function):
     """y = ln x.   dy/dx = 1/x.   (ln 0 = -inf and its slope inf, silently, as in PyTorch.)"""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):
             return xp.log(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out / x
 
@@ -272,7 +227,7 @@ class Sqrt(Function):
     """y = sqrt(x).   dy/dx = 1 / (2 sqrt(x)) = 1 / (2y)   (inf at x = 0, as in PyTorch)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):
             out = xp.sqrt(x)
@@ -280,7 +235,7 @@ class Sqrt(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad_out / (2 * out)
 
@@ -289,33 +244,35 @@ class Abs(Function):
     """y = |x|.   dy/dx = sign(x)  (0 at x = 0, as PyTorch)."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.get_array_module(x).abs(x)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad_out * backend.get_array_module(x).sign(x)
 
 
-def float_only(op_name: str, x: Tensor) -> Tensor:
-    """Math functions of integer tensors give float32, as in PyTorch."""
-    require_tensor(op_name, x)
-    return x if x.array.dtype.kind == "f" else cast(x, dtypes.get_default_dtype())
-
-
+@public
 def exp(x: Tensor) -> Tensor:
-    return Exp.apply(float_only("exp", x))
+    """e^x elementwise; integer tensors give float32."""
+    return Exp.apply(as_float("exp", x))
 
 
+@public
 def log(x: Tensor) -> Tensor:
-    return Log.apply(float_only("log", x))
+    """Natural log elementwise (-inf at 0, nan below); integer tensors give float32."""
+    return Log.apply(as_float("log", x))
 
 
+@public
 def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(float_only("sqrt", x))
+    """Square root elementwise (nan below 0); integer tensors give float32."""
+    return Sqrt.apply(as_float("sqrt", x))
 
 
+@public
 def abs(x: Tensor) -> Tensor:  # noqa: A001
+    """|x| elementwise, in x's dtype."""
     return Abs.apply(x)

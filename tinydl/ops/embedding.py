@@ -1,11 +1,12 @@
 """Embedding lookup: row ``i`` of a weight table for every index ``i``."""
 from __future__ import annotations
 
-from typing import Any
-
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
+from .indexing import scatter_add
+from .registry import public
 
 
 class Embedding(Function):
@@ -17,18 +18,18 @@ class Embedding(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, indices: Any, weight: Any, padding_idx: int | None) -> Any:
+    def forward(ctx: Node, indices: Array, weight: Array, padding_idx: int | None) -> Array:
         ctx.save_for_backward(indices)
         ctx.weight_shape, ctx.padding_idx = weight.shape, padding_idx
         return weight[indices]                                     # indices.shape + (embedding_dim,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (indices,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad_weight = xp.zeros(ctx.weight_shape, dtype=grad_out.dtype)
         # (*, D) -> (number of lookups, D), added row by row into the table
-        backend.scatter_add(grad_weight, indices.reshape(-1), grad_out.reshape(-1, ctx.weight_shape[1]))
+        scatter_add(grad_weight, indices.reshape(-1), grad_out.reshape(-1, ctx.weight_shape[1]))
         if ctx.padding_idx is not None:
             grad_weight[ctx.padding_idx] = 0
         return None, grad_weight, None
@@ -44,6 +45,7 @@ def check_padding_idx(op_name: str, padding_idx: int | None, num_embeddings: int
     return padding_idx % num_embeddings
 
 
+@public(method=False)
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,  # noqa: A002
               max_norm: float | None = None) -> Tensor:
     """Look up rows of weight (num_embeddings, embedding_dim) for int64 indices of any shape.

@@ -12,6 +12,7 @@ from typing import Any
 
 import tinydl.backend as backend
 from ..engine import Tensor
+from .registry import public
 from .shape import expand, reshape
 
 
@@ -35,6 +36,7 @@ def _grid_inputs(tensors: tuple) -> list[Tensor]:
     return list(tensors)
 
 
+@public(method=False)
 def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     """N grids G_0 .. G_{N-1} from N 1-D tensors t_0 .. t_{N-1} of sizes S_0 .. S_{N-1}.
 

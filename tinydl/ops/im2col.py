@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 
 Pair = tuple[int, int]
 Padding = tuple[int, int, int, int]  # (top, bottom, left, right)
@@ -53,7 +54,7 @@ def window_grid(image_shape: tuple, kernel: Pair, stride: Pair, dilation: Pair) 
             output_size(image_shape[-1], kernel[1], stride[1], 0, dilation[1]))
 
 
-def pad_images(x: Any, padding: Padding, value: float = 0.0) -> Any:
+def pad_images(x: Array, padding: Padding, value: float = 0.0) -> Array:
     """(N, C, H, W) -> (N, C, H + top + bottom, W + left + right), the border filled with ``value``."""
     if not any(padding):
         return x
@@ -65,13 +66,13 @@ def pad_images(x: Any, padding: Padding, value: float = 0.0) -> Any:
     return padded
 
 
-def unpad_images(x: Any, padding: Padding) -> Any:
+def unpad_images(x: Array, padding: Padding) -> Array:
     """Cut the padding off again: the backward of :func:`pad_images`."""
     top, bottom, left, right = padding
     return x[:, :, top:x.shape[2] - bottom, left:x.shape[3] - right]
 
 
-def windows(x: Any, kernel: Pair, stride: Pair, dilation: Pair) -> Any:
+def windows(x: Array, kernel: Pair, stride: Pair, dilation: Pair) -> Array:
     """All windows of x (N, C, H, W) as a view (N, C, H_out, W_out, kh, kw); nothing is copied.
 
     view[n, c, i, j, a, b] = x[n, c, i*sh + a*dh, j*sw + b*dw]
@@ -99,7 +100,7 @@ def tap_regions(kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair) -> l
             for a in range(kh) for b in range(kw)]
 
 
-def col2im(grad_windows: Any, image_shape: tuple, stride: Pair, dilation: Pair) -> Any:
+def col2im(grad_windows: Array, image_shape: tuple, stride: Pair, dilation: Pair) -> Array:
     """Add each window's gradient back onto the pixels it read: the backward of :func:`windows`.
 
     grad_windows (N, C, H_out, W_out, kh, kw) -> gradient of the image (N, C, H, W).

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import check_out, require_tensor, write_out
 from .elementwise import add, mul
+from .registry import public
 from .shape import reshape
-
-
-def _swap_last(x: Any) -> Any:
-    return x.swapaxes(-1, -2)
 
 
 class MatMul(Function):
@@ -22,28 +20,33 @@ class MatMul(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, a: Any, b: Any) -> Any:
+    def forward(ctx: Node, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a, b)
-        return a @ b
+        return a @ b                        # (..., n, m) @ (..., m, p) -> (..., n, p)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         a, b = ctx.saved_tensors
         grad = grad_out
         if b.ndim == 1:  # Y lost B's column dimension: put it back
-            b, grad = b[:, None], grad[..., None]
+            b, grad = b[:, None], grad[..., None]            # (m,) -> (m, 1), (..., n) -> (..., n, 1)
         if a.ndim == 1:  # Y lost A's row dimension: put it back
-            a, grad = a[None, :], grad[..., None, :]
+            a, grad = a[None, :], grad[..., None, :]         # (m,) -> (1, m), (..., p) -> (..., 1, p)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = grad @ _swap_last(b)
+            grad_a = grad @ _swap_last(b)                    # (..., n, p) @ (..., p, m) -> (..., n, m)
             if ctx.saved_tensors[0].ndim == 1:
-                grad_a = grad_a[..., 0, :]
+                grad_a = grad_a[..., 0, :]                   # (..., 1, m) -> (..., m)
         if ctx.needs_input_grad[1]:
-            grad_b = _swap_last(a) @ grad
+            grad_b = _swap_last(a) @ grad                    # (..., m, n) @ (..., n, p) -> (..., m, p)
             if ctx.saved_tensors[1].ndim == 1:
-                grad_b = grad_b[..., 0]
+                grad_b = grad_b[..., 0]                      # (..., m, 1) -> (..., m)
         return grad_a, grad_b
+
+
+def _swap_last(x: Array) -> Array:
+    """The matrix transpose of each matrix in a batch: (..., n, m) -> (..., m, n)."""
+    return x.swapaxes(-1, -2)
 
 
 def check_matmul_operands(op_name: str, a: Tensor, b: Tensor) -> None:
@@ -62,6 +65,7 @@ def check_matmul_operands(op_name: str, a: Tensor, b: Tensor) -> None:
                          f"({'first' if b.ndim == 1 else 'second to last'} of the second) differ")
 
 
+@public
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product with NumPy's rules for 1-D and batched operands."""
     check_matmul_operands("matmul", input, other)
@@ -99,6 +103,7 @@ def _product(op_name: str, a: Tensor, b: Tensor, out: Tensor | None) -> Tensor:
     return result if out is None else write_out(op_name, result, out)
 
 
+@public
 def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product of (n, m) and (m, p) -> (n, p); no broadcasting (see matmul for that)."""
     input = _require_dims("mm", "input", 1, input, 2, "a matrix")
@@ -109,6 +114,7 @@ def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # 
     return _product("mm", input, mat2, out)
 
 
+@public
 def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Batched matrix product of (b, n, m) and (b, m, p) -> (b, n, p); equal batch sizes."""
     input = _require_dims("bmm", "input", 1, input, 3, "a batch of matrices")
@@ -120,6 +126,7 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  #
     return _product("bmm", input, mat2, out)
 
 
+@public
 def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix-vector product of (n, m) and (m,) -> (n,)."""
     input = _require_dims("mv", "input", 1, input, 2, "a matrix")
@@ -130,6 +137,7 @@ def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:  # n
     return _product("mv", input, vec, out)
 
 
+@public
 def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of equal size -> a 0-d tensor."""
     input = _require_dims("dot", "input", 1, input, 1, "a vector")
@@ -140,6 +148,7 @@ def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor: 
     return _product("dot", input, tensor, out)
 
 
+@public
 def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Outer product of (n,) and (m,) -> (n, m): result[i, j] = input[i] * vec2[j]."""
     input = _require_dims("outer", "input", 1, input, 1, "a vector")
@@ -148,6 +157,7 @@ def outer(input: Tensor, vec2: Tensor, *, out: Tensor | None = None) -> Tensor: 
     return _product("outer", reshape(input, (-1, 1)), reshape(vec2, (1, -1)), out)
 
 
+@public
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1,  # noqa: A002
           out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), with input broadcastable to (n, p).

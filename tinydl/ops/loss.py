@@ -10,8 +10,11 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
+from .common import broadcast_error
 from .nn import _grad_per_sample, _reduce, check_reduction, legacy_reduction
+from .registry import public
 
 
 # ------------------------------------------------------------------ losses of a difference
@@ -24,22 +27,23 @@ class DifferenceLoss(Function):
     """
 
     @staticmethod
-    def value(difference: Any, parameter: float) -> Any:
+    def value(difference: Array, parameter: float) -> Array:
         raise NotImplementedError
 
     @staticmethod
-    def derivative(difference: Any, parameter: float) -> Any:
+    def derivative(difference: Array, parameter: float) -> Array:
         raise NotImplementedError
 
     @staticmethod
-    def forward(ctx: Node, input: Any, target: Any, reduction: str, parameter: float) -> Any:  # noqa: A002
+    def forward(ctx: Node, input: Array, target: Array, reduction: str,  # noqa: A002
+                parameter: float) -> Array:
         difference = input - target
         ctx.save_for_backward(difference)
         ctx.reduction, ctx.parameter = reduction, parameter
         return _reduce(ctx.function.value(difference, parameter), reduction)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (difference,) = ctx.saved_tensors
         scale = _grad_per_sample(grad_out, ctx.reduction, difference.size)
         grad = ctx.function.derivative(difference, ctx.parameter) * scale
@@ -50,11 +54,11 @@ class MSELoss(DifferenceLoss):
     """rho(d) = d^2,   rho'(d) = 2 d."""
 
     @staticmethod
-    def value(difference: Any, parameter: float) -> Any:
+    def value(difference: Array, parameter: float) -> Array:
         return difference * difference
 
     @staticmethod
-    def derivative(difference: Any, parameter: float) -> Any:
+    def derivative(difference: Array, parameter: float) -> Array:
         return 2 * difference
 
 
@@ -62,11 +66,11 @@ class L1Loss(DifferenceLoss):
     """rho(d) = |d|,   rho'(d) = sign(d) (0 at d = 0, as PyTorch)."""
 
     @staticmethod
-    def value(difference: Any, parameter: float) -> Any:
+    def value(difference: Array, parameter: float) -> Array:
         return backend.get_array_module(difference).abs(difference)
 
     @staticmethod
-    def derivative(difference: Any, parameter: float) -> Any:
+    def derivative(difference: Array, parameter: float) -> Array:
         return backend.get_array_module(difference).sign(difference)
 
 
@@ -77,7 +81,7 @@ class SmoothL1Loss(DifferenceLoss):
     """
 
     @staticmethod
-    def value(difference: Any, beta: float) -> Any:
+    def value(difference: Array, beta: float) -> Array:
         xp = backend.get_array_module(difference)
         size = xp.abs(difference)
         if beta == 0:
@@ -85,7 +89,7 @@ class SmoothL1Loss(DifferenceLoss):
         return xp.where(size < beta, 0.5 * difference * difference / beta, size - 0.5 * beta)
 
     @staticmethod
-    def derivative(difference: Any, beta: float) -> Any:
+    def derivative(difference: Array, beta: float) -> Array:
         xp = backend.get_array_module(difference)
         if beta == 0:
             return xp.sign(difference)
@@ -99,13 +103,13 @@ class HuberLoss(DifferenceLoss):
     """
 
     @staticmethod
-    def value(difference: Any, delta: float) -> Any:
+    def value(difference: Array, delta: float) -> Array:
         xp = backend.get_array_module(difference)
         size = xp.abs(difference)
         return xp.where(size < delta, 0.5 * difference * difference, delta * (size - 0.5 * delta))
 
     @staticmethod
-    def derivative(difference: Any, delta: float) -> Any:
+    def derivative(difference: Array, delta: float) -> Array:
         xp = backend.get_array_module(difference)
         return xp.where(xp.abs(difference) < delta, difference, delta * xp.sign(difference))
 
@@ -132,12 +136,10 @@ def _difference_loss(function: type, op_name: str, input: Tensor, target: Tensor
     try:
         return function.apply(input, target, reduction, parameter)
     except ValueError as error:
-        if "broadcast" in str(error):
-            raise ValueError(f"{op_name}: input shape {tuple(input.shape)} and target shape "
-                             f"{tuple(target.shape)} cannot be broadcast together") from None
-        raise
+        raise broadcast_error(op_name, error, input, target, names=("input", "target")) from None
 
 
+@public(method=False)
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
              reduction: str = "mean") -> Tensor:
     """Mean squared error: reduction of (input - target)^2.
@@ -149,6 +151,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
     return _difference_loss(MSELoss, "mse_loss", input, target, reduction)
 
 
+@public(method=False)
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
             reduction: str = "mean") -> Tensor:
     """Mean absolute error: reduction of |input - target| (broadcasts with a warning, like mse_loss)."""
@@ -156,6 +159,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     return _difference_loss(L1Loss, "l1_loss", input, target, reduction)
 
 
+@public(method=False)
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,  # noqa: A002
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Squared error below ``beta``, absolute error above it (see SmoothL1Loss for the formula)."""
@@ -165,6 +169,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
     return _difference_loss(SmoothL1Loss, "smooth_l1_loss", input, target, reduction, float(beta))
 
 
+@public(method=False)
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:  # noqa: A002
     """Squared error below ``delta``, delta-scaled absolute error above it (see HuberLoss)."""
     if delta <= 0:
@@ -173,7 +178,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # ------------------------------------------------------------------ binary cross-entropy
-def _save_and_reduce(ctx: Node, losses: Any, weight: Any, reduction: str, *saved: Any) -> Any:
+def _save_and_reduce(ctx: Node, losses: Array, weight: Array | None, reduction: str, *saved: Array) -> Array:
     """End of a binary loss's forward: keep ``saved``, weight and losses for backward, then
     return the weighted losses, reduced."""
     ctx.save_for_backward(*saved, weight, losses)
@@ -181,13 +186,13 @@ def _save_and_reduce(ctx: Node, losses: Any, weight: Any, reduction: str, *saved
     return _reduce(losses if weight is None else losses * weight, reduction)
 
 
-def _saved_and_scale(ctx: Node, grad_out: Any) -> tuple:
+def _saved_and_scale(ctx: Node, grad_out: Array) -> tuple:
     """Start of a binary loss's backward: (saved arrays, weight, losses, d(reduced)/d(loss_i))."""
     *saved, weight, losses = ctx.saved_tensors
     return saved, weight, losses, _grad_per_sample(grad_out, ctx.reduction, losses.size)
 
 
-def _weighted(weight: Any, *grads: Any) -> tuple:
+def _weighted(weight: Array | None, *grads: Array | None) -> tuple:
     """Each gradient times the per-element weight (if there is one)."""
     if weight is None:
         return grads
@@ -203,7 +208,7 @@ class BinaryCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, p: Any, y: Any, weight: Any, reduction: str) -> Any:
+    def forward(ctx: Node, p: Array, y: Array, weight: Array | None, reduction: str) -> Array:
         xp = backend.get_array_module(p)
         with backend.quiet_floating_errors(xp):  # log(0) = -inf, then clamped
             log_p = xp.maximum(xp.log(p), -100)
@@ -212,7 +217,7 @@ class BinaryCrossEntropy(Function):
         return _save_and_reduce(ctx, losses, weight, reduction, p, y, log_p, log_1mp)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (p, y, log_p, log_1mp), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(p)
         grad_p = (p - y) / xp.maximum(p * (1 - p), 1e-12) * scale
@@ -234,7 +239,8 @@ class BCEWithLogits(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, y: Any, weight: Any, pos_weight: Any, reduction: str) -> Any:
+    def forward(ctx: Node, x: Array, y: Array, weight: Array | None, pos_weight: Array | None,
+                reduction: str) -> Array:
         xp = backend.get_array_module(x)
         softplus_neg = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(-x, 0)
         weighted_softplus = softplus_neg if pos_weight is None else ((pos_weight - 1) * y + 1) * softplus_neg
@@ -242,7 +248,7 @@ class BCEWithLogits(Function):
         return _save_and_reduce(ctx, losses, weight, reduction, x, y, pos_weight, softplus_neg)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (x, y, pos_weight, softplus_neg), weight, losses, scale = _saved_and_scale(ctx, grad_out)
         xp = backend.get_array_module(x)
         e = xp.exp(-xp.abs(x))
@@ -266,6 +272,7 @@ def _check_binary(op_name: str, input: Tensor, target: Tensor, **extra: Any) -> 
                          f"{tuple(input.shape)}")
 
 
+@public(method=False)
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                          size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (e.g. after sigmoid) against targets.
@@ -285,6 +292,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
+@public(method=False)
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
                                      weight: Tensor | None = None, size_average: Any = None,
                                      reduce: Any = None, reduction: str = "mean",

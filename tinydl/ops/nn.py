@@ -10,10 +10,12 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
 from .activation import where
-from .reduce import normalize_dims, stable_logsumexp
+from .common import normalize_dims, stable_logsumexp
+from .registry import public
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -29,27 +31,28 @@ class Linear(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, weight: Any, bias: Any) -> Any:
+    def forward(ctx: Node, x: Array, weight: Array, bias: Array | None) -> Array:
         ctx.save_for_backward(x, weight)
-        out = x @ weight.T
+        out = x @ weight.T                   # (..., D_in) @ (D_in, D_out) -> (..., D_out)
         if bias is not None:
             out += bias  # `out` is a fresh array: adding in place saves an allocation
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x, weight = ctx.saved_tensors
-        grad_rows = grad_out.reshape(-1, grad_out.shape[-1])
+        grad_rows = grad_out.reshape(-1, grad_out.shape[-1])        # (..., D_out) -> (N, D_out)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_x = (grad_rows @ weight).reshape(x.shape)
+            grad_x = (grad_rows @ weight).reshape(x.shape)  # (N, D_out) @ (D_out, D_in) -> (..., D_in)
         if ctx.needs_input_grad[1]:
-            grad_weight = grad_rows.T @ x.reshape(-1, x.shape[-1])
+            grad_weight = grad_rows.T @ x.reshape(-1, x.shape[-1])  # (D_out, N) @ (N, D_in) -> (D_out, D_in)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_rows.sum(axis=0)
+            grad_bias = grad_rows.sum(axis=0)                       # (N, D_out) -> (D_out,)
         return grad_x, grad_weight, grad_bias
 
 
+@public(method=False)
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """input @ weight.T + bias, with input (..., in), weight (out, in), bias (out,)."""
     require_tensor("linear", input, "input", 1)
@@ -82,7 +85,7 @@ class Softmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Array, axis: int) -> Array:
         xp = backend.get_array_module(x)
         with backend.quiet_floating_errors(xp):  # an all -inf slice gives nan, silently, as PyTorch
             out = xp.exp(x - stable_logsumexp(x, axis))
@@ -91,7 +94,7 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (out,) = ctx.saved_tensors
         # inf grad_out * 0 (run_backward already silences NumPy's warnings)
         return out * (grad_out - (grad_out * out).sum(axis=ctx.axis, keepdims=True)), None
@@ -104,7 +107,7 @@ class LogSoftmax(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Array, axis: int) -> Array:
         with backend.quiet_floating_errors(backend.get_array_module(x)):  # all -inf slice: nan
             out = x - stable_logsumexp(x, axis)
         ctx.save_for_backward(out)
@@ -112,7 +115,7 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (out,) = ctx.saved_tensors
         xp = backend.get_array_module(out)
         return grad_out - xp.exp(out) * grad_out.sum(axis=ctx.axis, keepdims=True), None
@@ -128,18 +131,20 @@ def _softmax_axis(op_name: str, x: Tensor, dim: int | None) -> int:
     return axis
 
 
+@public
 def softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """Probabilities along ``dim`` (numerically stable for logits of +-1e4)."""
     return Softmax.apply(x, _softmax_axis("softmax", x, dim))
 
 
+@public
 def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     """Log-probabilities along ``dim``, without computing log(softmax) (which underflows)."""
     return LogSoftmax.apply(x, _softmax_axis("log_softmax", x, dim))
 
 
 # ------------------------------------------------------------------ losses
-def _reduce(losses: Any, reduction: str) -> Any:
+def _reduce(losses: Array, reduction: str) -> Array:
     xp = backend.get_array_module(losses)
     if reduction == "mean":
         return xp.asarray(losses.mean())
@@ -148,7 +153,7 @@ def _reduce(losses: Any, reduction: str) -> Any:
     return losses
 
 
-def _grad_per_sample(grad_out: Any, reduction: str, count: int) -> Any:
+def _grad_per_sample(grad_out: Array, reduction: str, count: int) -> Array:
     """d(reduced loss)/d(per-sample loss), shaped to broadcast over the samples."""
     if reduction == "mean":
         return grad_out / count
@@ -162,21 +167,21 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, logits: Any, target: Any, reduction: str) -> Any:
+    def forward(ctx: Node, logits: Array, target: Array, reduction: str) -> Array:
         xp = backend.get_array_module(logits)
         with backend.quiet_floating_errors(xp):  # a row of all -inf (or +inf) logits: nan, as PyTorch
-            log_probs = logits - stable_logsumexp(logits, 1)
+            log_probs = logits - stable_logsumexp(logits, 1)       # (N, C) - (N, 1) -> (N, C)
         rows = xp.arange(logits.shape[0])
         ctx.save_for_backward(log_probs, target)
         ctx.reduction = reduction
-        return _reduce(-log_probs[rows, target], reduction)
+        return _reduce(-log_probs[rows, target], reduction)        # (N, C) picked at (n, t_n) -> (N,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         log_probs, target = ctx.saved_tensors
         xp = backend.get_array_module(log_probs)
-        grad = xp.exp(log_probs)                      # softmax
-        grad[xp.arange(len(target)), target] -= 1     # - onehot
+        grad = xp.exp(log_probs)                      # softmax, (N, C)
+        grad[xp.arange(len(target)), target] -= 1     # - onehot, (N, C)
         scale = _grad_per_sample(grad_out, ctx.reduction, len(target))
         grad *= scale[:, None] if ctx.reduction == "none" else scale  # in place: grad is our own array
         return grad, None, None
@@ -186,19 +191,19 @@ class NLLLoss(Function):
     """loss_n = -x_n[t_n] for log-probabilities x (N, C).   dloss_n/dx_n = -onehot(t_n)."""
 
     @staticmethod
-    def forward(ctx: Node, log_probs: Any, target: Any, reduction: str) -> Any:
+    def forward(ctx: Node, log_probs: Array, target: Array, reduction: str) -> Array:
         xp = backend.get_array_module(log_probs)
         ctx.save_for_backward(target)
         ctx.shape, ctx.reduction = log_probs.shape, reduction
-        return _reduce(-log_probs[xp.arange(len(target)), target], reduction)
+        return _reduce(-log_probs[xp.arange(len(target)), target], reduction)  # (N, C) -> (N,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (target,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         scale = _grad_per_sample(grad_out, ctx.reduction, len(target))
-        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
-        grad[xp.arange(len(target)), target] = -scale
+        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)                    # (N, C)
+        grad[xp.arange(len(target)), target] = -scale                      # -onehot, scaled
         return grad, None, None
 
 
@@ -307,6 +312,7 @@ def _class_probability_loss(log_probs: Tensor, target: Tensor, weight: Tensor | 
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
+@public(method=False)
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                   size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
@@ -339,6 +345,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     return _class_index_loss(log_softmax(input, 1), target, weight, ignore_index, reduction, label_smoothing)
 
 
+@public(method=False)
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
              size_average: Any = None, ignore_index: int = -100, reduce: Any = None,
              reduction: str = "mean") -> Tensor:
@@ -360,16 +367,17 @@ class Dropout(Function):
     """y = x * mask, where mask is 0 (dropped) or 1/(1-p) (kept).   dy/dx = mask."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, mask: Any) -> Any:
+    def forward(ctx: Node, x: Array, mask: Array) -> Array:
         ctx.save_for_backward(mask)
         return x * mask
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (mask,) = ctx.saved_tensors
         return grad_out * mask, None
 
 
+@public(method=False)
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # noqa: A002
     """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
     if not 0 <= p <= 1:

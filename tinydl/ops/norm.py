@@ -10,9 +10,11 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
+from .common import Dim, normalize_dims, restore_dims
 from .convert import cast
-from .reduce import Dim, normalize_dims, restore_dims
+from .registry import public
 
 
 class VectorNorm(Function):
@@ -25,7 +27,7 @@ class VectorNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, p: float, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, p: float, axes: tuple | None, keepdim: bool) -> Array:
         xp = backend.get_array_module(x)
         size = xp.abs(x)
         if p == 2:
@@ -47,7 +49,7 @@ class VectorNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x, out = ctx.saved_tensors
         xp = backend.get_array_module(x)
         p = ctx.p
@@ -70,6 +72,7 @@ class VectorNorm(Function):
         return result.astype(x.dtype, copy=False), None, None, None
 
 
+@public
 def norm(input: Tensor, p: Any = "fro", dim: Dim = None, keepdim: bool = False,  # noqa: A002
          dtype: Any = None) -> Tensor:
     """The p-norm of ``input`` over ``dim`` (default: all elements, as one vector).

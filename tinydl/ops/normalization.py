@@ -22,11 +22,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
+from .registry import public
 
 
-def _standardize(x: Any, axes: tuple, eps: float) -> tuple[Any, Any, Any, Any]:
+def _standardize(x: Array, axes: tuple, eps: float) -> tuple[Array, Array, Array, Array]:
     """x_hat, 1/sqrt(var + eps), mean and biased var of x over ``axes`` (kept as size-1 dims)."""
     xp = backend.get_array_module(x)
     mean = x.mean(axis=axes, keepdims=True)
@@ -36,14 +38,14 @@ def _standardize(x: Any, axes: tuple, eps: float) -> tuple[Any, Any, Any, Any]:
     return centered * inv_std, inv_std, mean, var
 
 
-def _standardize_backward(grad_x_hat: Any, x_hat: Any, inv_std: Any, axes: tuple) -> Any:
+def _standardize_backward(grad_x_hat: Array, x_hat: Array, inv_std: Array, axes: tuple) -> Array:
     """dL/dx = s (g - mean(g) - x_hat mean(g x_hat)), means over the statistics' ``axes``."""
     mean_grad = grad_x_hat.mean(axis=axes, keepdims=True)
     mean_grad_x_hat = (grad_x_hat * x_hat).mean(axis=axes, keepdims=True)
     return inv_std * (grad_x_hat - mean_grad - x_hat * mean_grad_x_hat)
 
 
-def _affine_grads(ctx: Node, grad_out: Any, x_hat: Any, reduce_axes: tuple, shape: tuple) -> tuple:
+def _affine_grads(ctx: Node, grad_out: Array, x_hat: Array, reduce_axes: tuple, shape: tuple) -> tuple:
     """dL/dweight = sum dL/dy x_hat and dL/dbias = sum dL/dy over ``reduce_axes``, shaped ``shape``."""
     grad_weight = grad_bias = None
     if ctx.needs_input_grad[1]:
@@ -69,8 +71,9 @@ class BatchNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
-                use_batch_stats: bool, momentum: float, eps: float) -> Any:
+    def forward(ctx: Node, x: Array, weight: Array | None, bias: Array | None, running_mean: Array | None,
+                running_var: Array | None,
+                use_batch_stats: bool, momentum: float, eps: float) -> Array:
         xp = backend.get_array_module(x)
         axes = (0,) + tuple(range(2, x.ndim))                  # every axis but the channels
         channel_shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (1, C, 1, 1) broadcasts against x
@@ -91,7 +94,7 @@ class BatchNorm(Function):
         return out if bias is None else out + bias.reshape(channel_shape)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x_hat, inv_std, weight = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
@@ -114,6 +117,7 @@ def _check_channel_vector(op_name: str, name: str, t: Any, input: Tensor) -> Non
                          f"input {tuple(input.shape)}, got {tuple(t.shape)}")
 
 
+@public(method=False)
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -156,7 +160,8 @@ class LayerNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, weight: Any, bias: Any, normalized_ndim: int, eps: float) -> Any:
+    def forward(ctx: Node, x: Array, weight: Array | None, bias: Array | None, normalized_ndim: int,
+                eps: float) -> Array:
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         x_hat, inv_std, _, _ = _standardize(x, axes, eps)
         ctx.save_for_backward(x_hat, inv_std, weight)
@@ -165,7 +170,7 @@ class LayerNorm(Function):
         return out if bias is None else out + bias
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x_hat, inv_std, weight = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
@@ -176,6 +181,7 @@ class LayerNorm(Function):
         return grad_x, grad_weight, grad_bias, None, None
 
 
+@public(method=False)
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
                weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize each sample over its last len(normalized_shape) dimensions, then scale and shift."""

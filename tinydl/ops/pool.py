@@ -14,10 +14,12 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .checks import shape_or_type
 from .im2col import (Pair, Padding, output_size, pad_images, spatial_pair, tap_regions, unpad_images,
                      window_grid, windows)
+from .registry import public
 from .shape import squeeze, unsqueeze
 
 
@@ -35,7 +37,7 @@ class MaxPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Any:
+    def forward(ctx: Node, x: Array, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Array:
         xp = backend.get_array_module(x)
         x_padded = pad_images(x, padding, value=-math.inf)
         regions = tap_regions(kernel, stride, dilation, window_grid(x_padded.shape, kernel, stride, dilation))
@@ -47,7 +49,7 @@ class MaxPool2d(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x_padded, out = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
         grad_x = xp.zeros_like(x_padded, dtype=grad_out.dtype)  # in x's memory order (see Conv2d)
@@ -69,7 +71,8 @@ class AvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, kernel: Pair, stride: Pair, padding: Padding, divisor: Any) -> Any:
+    def forward(ctx: Node, x: Array, kernel: Pair, stride: Pair, padding: Padding,
+                divisor: int | Array) -> Array:
         x_padded = pad_images(x, padding)
         regions = tap_regions(kernel, stride, (1, 1), window_grid(x_padded.shape, kernel, stride, (1, 1)))
         total = x_padded[regions[0][2]]
@@ -79,7 +82,7 @@ class AvgPool2d(Function):
         return total / divisor
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
         share = grad_out / ctx.divisor                                       # (N, C, Ho, Wo)
         grad_x = xp.zeros(ctx.padded_shape, dtype=grad_out.dtype)
@@ -100,17 +103,17 @@ class AdaptiveAvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, rows: Any, columns: Any) -> Any:
+    def forward(ctx: Node, x: Array, rows: Array, columns: Array) -> Array:
         ctx.save_for_backward(rows, columns)
         return rows @ x @ columns.T
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         rows, columns = ctx.saved_tensors
         return rows.T @ grad_out @ columns, None, None
 
 
-def adaptive_bins(xp: Any, size: int, out_size: int, dtype: Any) -> Any:
+def adaptive_bins(xp: Any, size: int, out_size: int, dtype: Any) -> Array:
     """The (out_size, size) averaging matrix of AdaptiveAvgPool2d along one axis."""
     matrix = xp.zeros((out_size, size), dtype=dtype)
     for i in range(out_size):
@@ -169,6 +172,7 @@ def _batched(op: Any, input: Tensor, *args: Any) -> Tensor:  # noqa: A002
 
 
 # ------------------------------------------------------------ user-facing
+@public(method=False)
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """Largest value of each kh x kw window, every ``stride`` (default: kernel_size) pixels."""
@@ -178,6 +182,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     return _batched(MaxPool2d.apply, input, *arguments)
 
 
+@public(method=False)
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -210,6 +215,7 @@ def _output_pair(output_size: Any, input_shape: tuple) -> Pair:
     return sizes  # type: ignore[return-value]
 
 
+@public(method=False)
 def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Average over bins chosen so that the output is exactly output_size (h_out, w_out).
 
@@ -238,6 +244,7 @@ def _height_one(value: Any) -> Any:
     return value if value is None else (1, value)
 
 
+@public(method=False)
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Tensor:
     """Largest value of each window of a signal (N, C, L) or (C, L)."""
@@ -247,6 +254,7 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                               _height_one(dilation), ceil_mode, return_indices), -2)
 
 
+@public(method=False)
 def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """Mean of each window of a signal (N, C, L) or (C, L)."""
@@ -256,6 +264,7 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                               count_include_pad), -2)
 
 
+@public(method=False)
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Average over bins chosen so that the signal's length becomes output_size."""
     image = _signal_as_image("adaptive_avg_pool1d", input)

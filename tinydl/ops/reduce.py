@@ -3,7 +3,7 @@
 ``dim`` is an int, a tuple of ints, or None (all dimensions); ``keepdim``
 keeps the reduced dimensions with size 1 (NumPy's ``axis=``/``keepdims=``
 are accepted too, as PyTorch accepts them). A reduction's backward first
-puts the removed dimensions back (``restore_dims``) so the gradient
+puts the removed dimensions back (``restore_dims``, in common.py) so the gradient
 broadcasts against the input.
 """
 from __future__ import annotations
@@ -14,84 +14,51 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.return_types as return_types
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .activation import maximum, minimum  # max(x, other): the elementwise overload
 from .arguments import numpy_names
+from .common import Dim, normalize_dims, restore_dims, stable_logsumexp
 from .convert import cast
-
-Dim = Any  # int | tuple[int, ...] | None
-
-
-def normalize_dims(op_name: str, dim: Dim, ndim: int) -> tuple | None:
-    """dim as a sorted tuple of non-negative axes (None stays None), with a readable range check."""
-    if dim is None:
-        return None
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-    result = []
-    for d in dims:
-        if not isinstance(d, int) or isinstance(d, bool):
-            if not is_numpy_int(d):
-                raise TypeError(f"{op_name}: dim must be an int or a tuple of ints, got {dim!r}")
-            d = int(d)  # np.int64(1) counts as the int it holds, as in PyTorch
-        low, high = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
-        if not low <= d <= high:
-            raise IndexError(f"{op_name}: dim {d} is out of range for a tensor with {ndim} "
-                             f"dimension(s) (expected {low} to {high})")
-        result.append(d % ndim if ndim else 0)
-    if len(set(result)) != len(result):
-        raise ValueError(f"{op_name}: dim {dim!r} names the same dimension twice")
-    return tuple(sorted(result))
-
-
-def is_numpy_int(value: Any) -> bool:
-    """True for NumPy integer scalars (np.int64(2)), which index and name dims like ints."""
-    return backend.is_numpy_scalar(value) and value.dtype.kind in "iu"
-
-
-def restore_dims(grad: Any, axes: tuple | None, keepdim: bool, ndim: int) -> Any:
-    """Reinsert reduced axes (size 1) into ``grad`` so it broadcasts against the input."""
-    if keepdim or ndim == 0:
-        return grad
-    if axes is None:
-        return grad.reshape((1,) * ndim)
-    xp = backend.get_array_module(grad)
-    return xp.expand_dims(grad, axes)
-
-
-def _count(shape: tuple, axes: tuple | None) -> int:
-    if axes is None:
-        return math.prod(shape)
-    return math.prod(shape[a] for a in axes)
+from .registry import public
 
 
 class Sum(Function):
     """y = sum of x over axes.   dy/dx_i = 1: the gradient is copied to every summed element."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return backend.get_array_module(x).asarray(x.sum(axis=axes, keepdims=keepdim))
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
-        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))
-        return xp.broadcast_to(grad, ctx.shape), None, None
+        grad = restore_dims(grad_out, ctx.axes, ctx.keepdim, len(ctx.shape))  # e.g. (N,) -> (N, 1)
+        return xp.broadcast_to(grad, ctx.shape), None, None                   # (N, 1) -> (N, D)
 
 
 class Mean(Sum):
     """y = (1/n) sum of x over axes.   dy/dx_i = 1/n: Sum's gradient, divided by n."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return backend.get_array_module(x).asarray(x.mean(axis=axes, keepdims=keepdim))
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return Sum.backward(ctx, grad_out / _count(ctx.shape, ctx.axes))
 
 
+def _count(shape: tuple, axes: tuple | None) -> int:
+    """How many elements each reduced value covers (the n of mean and var)."""
+    if axes is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axes)
+
+
+@public
 @numpy_names
 def sum(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (all if None). Bool and integer tensors sum to int64, as PyTorch."""
@@ -101,6 +68,7 @@ def sum(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:  # noqa: A
     return Sum.apply(x, axes, keepdim)
 
 
+@public
 @numpy_names
 def mean(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (all if None). Floating-point tensors only, as PyTorch."""
@@ -111,44 +79,47 @@ def mean(x: Tensor, dim: Dim = None, keepdim: bool = False) -> Tensor:
 
 
 # --------------------------------------------------------------- max / min
-class MaxAlongDim(Function):
-    """values = x at ``index`` (the argmax or argmin) along one axis.
+class ExtremeAlongDim(Function):
+    """values = x at ``index`` (the argmax for max, the argmin for min) along one axis.
 
     d values / dx = 1 at the chosen element, 0 elsewhere: the gradient goes
     only to the element that was picked.
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, index_kept: Any, axis: int, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, index_kept: Array, axis: int, keepdim: bool) -> Array:
         xp = backend.get_array_module(x)
-        values = xp.take_along_axis(x, index_kept, axis=axis)
+        values = xp.take_along_axis(x, index_kept, axis=axis)       # (N, D) along 1 -> (N, 1)
         ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
         ctx.save_for_backward(index_kept)
-        return values if keepdim else values.squeeze(axis)
+        return values if keepdim else values.squeeze(axis)          # (N, 1) -> (N,)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (index_kept,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
-        grad = grad_out if ctx.keepdim else xp.expand_dims(grad_out, ctx.axis)
+        grad = grad_out if ctx.keepdim else xp.expand_dims(grad_out, ctx.axis)  # (N,) -> (N, 1)
         positions = xp.arange(ctx.shape[ctx.axis]).reshape(
-            [-1 if d == ctx.axis else 1 for d in range(len(ctx.shape))])
-        chosen = positions == index_kept  # one-hot along the axis
+            [-1 if d == ctx.axis else 1 for d in range(len(ctx.shape))])      # (D,) -> (1, D)
+        chosen = positions == index_kept  # one-hot along the axis: (1, D) == (N, 1) -> (N, D)
         return xp.where(chosen, grad, grad.dtype.type(0)), None, None, None
 
 
-class MaxAll(Function):
-    """y = max of all elements.   Ties share the gradient equally (as PyTorch's max())."""
+class ExtremeOfAll(Function):
+    """y = the largest (max) or smallest (min) of all elements.
+
+    dy/dx = 1 at that element, 0 elsewhere; tied elements share it equally (as PyTorch's max()).
+    """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, largest: bool) -> Any:
+    def forward(ctx: Node, x: Array, largest: bool) -> Array:
         xp = backend.get_array_module(x)
         out = xp.asarray(x.max() if largest else x.min())
         ctx.save_for_backward(x, out)
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x, out = ctx.saved_tensors
         chosen = x == out
         return chosen * (grad_out / chosen.sum()), None
@@ -158,7 +129,7 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
     if x.numel() == 0:
         raise ValueError(f"{op_name}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None:
-        return MaxAll.apply(x, largest)
+        return ExtremeOfAll.apply(x, largest)
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op_name}: dim must be an int, got {dim!r}")
     (axis,) = normalize_dims(op_name, dim, x.ndim)
@@ -167,7 +138,7 @@ def _extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, largest: b
     if x.ndim == 0:
         return result_type(x, Tensor(xp.zeros((), dtype="int64")))
     index_kept = xp.expand_dims((xp.argmax if largest else xp.argmin)(x.array, axis=axis), axis)
-    values = MaxAlongDim.apply(x, index_kept, axis, keepdim)
+    values = ExtremeAlongDim.apply(x, index_kept, axis, keepdim)
     indices = index_kept if keepdim else index_kept.squeeze(axis)
     return result_type(values, Tensor(indices.astype("int64", copy=False)))
 
@@ -188,6 +159,7 @@ def _elementwise_overload(op_name: str, x: Tensor, dim: Any, keepdim: bool, othe
     return other
 
 
+@public
 @numpy_names
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:  # noqa: A001
     """max(x): the largest element. max(x, dim): the named tuple (values, indices) along dim.
@@ -198,6 +170,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | No
     return _extreme("max", x, dim, keepdim, largest=True)
 
 
+@public
 @numpy_names
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Tensor | None = None) -> Any:  # noqa: A001
     """min(x): the smallest element. min(x, dim): the named tuple (values, indices) along dim.
@@ -223,12 +196,14 @@ def _arg_extreme(op_name: str, x: Tensor, dim: int | None, keepdim: bool, larges
     return Tensor(xp.asarray(index, dtype="int64"))
 
 
+@public
 @numpy_names
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (flattened if dim is None). No gradient."""
     return _arg_extreme("argmax", x, dim, keepdim, largest=True)
 
 
+@public
 @numpy_names
 def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (flattened if dim is None). No gradient."""
@@ -244,7 +219,7 @@ class Var(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, axes: tuple | None, correction: int, keepdim: bool) -> Array:
         xp = backend.get_array_module(x)
         # Shift by one element of each slice first: a constant slice then centres to exactly 0
         # (x - mean(x) alone leaves rounding noise, 0.1 * 3 / 3 != 0.1), so its std is exactly
@@ -259,11 +234,11 @@ class Var(Function):
             return xp.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / divisor)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return _variance_grad(ctx, grad_out), None, None, None
 
 
-def _variance_grad(ctx: Node, grad_var: Any) -> Any:
+def _variance_grad(ctx: Node, grad_var: Array) -> Array:
     """d var / dx = 2 (x - mean) / (n - correction), times the incoming gradient."""
     centered = ctx.saved_tensors[0]
     grad = restore_dims(grad_var, ctx.axes, ctx.keepdim, centered.ndim)
@@ -281,7 +256,7 @@ class Std(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axes: tuple | None, correction: int, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, axes: tuple | None, correction: int, keepdim: bool) -> Array:
         xp = backend.get_array_module(x)
         variance = Var.forward(ctx, x, axes, correction, keepdim)  # saves centered, axes, divisor
         out = xp.sqrt(variance)
@@ -289,7 +264,7 @@ class Std(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         out = ctx.saved_tensors[1]
         xp = backend.get_array_module(out)
         grad_var = xp.where(out == 0, 0, grad_out / (2 * out))  # d sqrt(v)/dv = 1 / (2 sqrt(v))
@@ -304,6 +279,7 @@ def _correction(op_name: str, x: Tensor, unbiased: bool | None, correction: int 
     return correction
 
 
+@public
 @numpy_names
 def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
@@ -312,6 +288,7 @@ def var(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool 
                      keepdim)
 
 
+@public
 @numpy_names
 def std(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool = False,
         *, correction: int | None = None) -> Tensor:
@@ -321,17 +298,6 @@ def std(x: Tensor, dim: Dim = None, unbiased: bool | None = None, keepdim: bool 
 
 
 # --------------------------------------------------------------- logsumexp
-def stable_logsumexp(x: Any, axis: Any) -> Any:
-    """log(sum(exp(x))) along axis, keeping the axis, computed as m + log(sum(exp(x - m))).
-
-    An all -inf slice gives -inf (log 0): call it inside ``backend.quiet_floating_errors``.
-    """
-    xp = backend.get_array_module(x)
-    shift = x.max(axis=axis, keepdims=True)
-    shift = xp.where(xp.isfinite(shift), shift, 0)  # all -inf along the axis: leave as is
-    return shift + xp.log(xp.exp(x - shift).sum(axis=axis, keepdims=True))
-
-
 class LogSumExp(Function):
     """y = log sum_i e^{x_i}.   dy/dx_i = e^{x_i - y} = softmax(x)_i.
 
@@ -340,22 +306,23 @@ class LogSumExp(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         with backend.quiet_floating_errors(backend.get_array_module(x)):
-            out_kept = stable_logsumexp(x, axes)
+            out_kept = stable_logsumexp(x, axes)                   # (N, D) along 1 -> (N, 1)
         ctx.save_for_backward(x, out_kept)
         if keepdim:
             return out_kept
         return out_kept.reshape(()) if axes is None else out_kept.squeeze(axes)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         x, out_kept = ctx.saved_tensors
         xp = backend.get_array_module(x)
-        grad = grad_out.reshape(out_kept.shape)
-        return grad * xp.exp(x - out_kept), None, None
+        grad = grad_out.reshape(out_kept.shape)                    # (N,) -> (N, 1)
+        return grad * xp.exp(x - out_kept), None, None             # (N, 1) * (N, D) -> (N, D)
 
 
+@public
 @numpy_names
 def logsumexp(x: Tensor, dim: Dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x), dim)), finite even for logits of +-1e4."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
+from .registry import public
 
 
 # ------------------------------------------------------------ flat almost everywhere
@@ -18,7 +20,7 @@ class ZeroGradient(Function):
     """Base of the piecewise-constant ops: dy/dx = 0 (where it exists; PyTorch uses 0 everywhere)."""
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> Any:
+    def backward(ctx: Node, grad_out: Array) -> Array:
         return backend.get_array_module(grad_out).zeros_like(grad_out)
 
 
@@ -26,7 +28,7 @@ class Sign(ZeroGradient):
     """y = -1, 0 or 1 as x < 0, x = 0, x > 0.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).sign(x)
 
 
@@ -34,7 +36,7 @@ class Floor(ZeroGradient):
     """y = the largest integer <= x.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).floor(x)
 
 
@@ -42,7 +44,7 @@ class Ceil(ZeroGradient):
     """y = the smallest integer >= x.   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).ceil(x)
 
 
@@ -50,7 +52,7 @@ class Trunc(ZeroGradient):
     """y = x with its fractional part dropped (towards zero).   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any) -> Any:
+    def forward(ctx: Node, x: Array) -> Array:
         return backend.get_array_module(x).trunc(x)
 
 
@@ -58,15 +60,16 @@ class Round(ZeroGradient):
     """y = x rounded to ``decimals`` places, halves to even (2.5 -> 2, as PyTorch).   dy/dx = 0."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, decimals: int) -> Any:
+    def forward(ctx: Node, x: Array, decimals: int) -> Array:
         return backend.get_array_module(x).round(x, decimals)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return ZeroGradient.backward(ctx, grad_out), None
 
 
 # ------------------------------------------------------------ the functions users call
+@public
 def sign(input: Tensor) -> Tensor:  # noqa: A002
     """-1, 0 or 1 elementwise, in the input's dtype (bool stays bool). Zero gradient."""
     input = require_tensor("sign", input)
@@ -83,21 +86,25 @@ def _integers_unchanged(op_name: str, function: type, x: Any, *args: Any) -> Ten
     return function.apply(x, *args)
 
 
+@public
 def floor(input: Tensor) -> Tensor:  # noqa: A002
     """Round down. Integer tensors come back unchanged (copied). Zero gradient."""
     return _integers_unchanged("floor", Floor, input)
 
 
+@public
 def ceil(input: Tensor) -> Tensor:  # noqa: A002
     """Round up. Integer tensors come back unchanged (copied). Zero gradient."""
     return _integers_unchanged("ceil", Ceil, input)
 
 
+@public(aliases=("fix",))
 def trunc(input: Tensor) -> Tensor:  # noqa: A002
     """Round towards zero. Integer tensors come back unchanged (copied). Zero gradient."""
     return _integers_unchanged("trunc", Trunc, input)
 
 
+@public
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001,A002
     """Round to the nearest integer (or to ``decimals`` places), halves to even. Zero gradient."""
     if not isinstance(decimals, int) or isinstance(decimals, bool):

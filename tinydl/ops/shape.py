@@ -9,21 +9,12 @@ import math
 from typing import Any, Sequence
 
 import tinydl.backend as backend
+from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
-from .reduce import is_numpy_int, normalize_dims
-
-
-def _one_dim(op_name: str, dim: int, ndim: int) -> int:
-    (axis,) = normalize_dims(op_name, dim, ndim)
-    return axis
-
-
-def _sizes(sizes: tuple) -> tuple:
-    """Accept both f(2, 3) and f((2, 3)), and NumPy integers (x.view(-1, np.prod(shape))) as ints."""
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = sizes[0]
-    return tuple(int(n) if is_numpy_int(n) else n for n in sizes)
+from .common import is_numpy_int, normalize_dims, one_dim, unpack_sizes
+from .indexing import check_indices_in_bounds, scatter_add
+from .registry import public
 
 
 # ------------------------------------------------------------ reshape
@@ -31,18 +22,19 @@ class Reshape(Function):
     """y = x with a new shape, same elements in the same order.   dL/dx = dL/dy reshaped back."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, shape: tuple) -> Any:
+    def forward(ctx: Node, x: Array, shape: tuple) -> Array:
         ctx.input_shape = x.shape
         return x.reshape(shape)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return grad_out.reshape(ctx.input_shape), None
 
 
+@public
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """The same elements in a new shape; one size may be -1 (inferred)."""
-    shape = _sizes(shape)
+    shape = unpack_sizes(shape)
     known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1 or any((not isinstance(n, int)) or n < -1 for n in shape) or (
             -1 not in shape and known != x.numel()) or (
@@ -54,29 +46,33 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     return Reshape.apply(x, shape)
 
 
+@public
 def view(x: Tensor, *shape: Any) -> Tensor:
     """Same as reshape (NumPy shares memory whenever it can)."""
     return reshape(x, *shape)
 
 
+@public
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions start_dim..end_dim into one."""
     if x.ndim == 0:
         return reshape(x, 1)
-    start = _one_dim("flatten", start_dim, x.ndim)
-    end = _one_dim("flatten", end_dim, x.ndim)
+    start = one_dim("flatten", start_dim, x.ndim)
+    end = one_dim("flatten", end_dim, x.ndim)
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = x.shape[:start] + (math.prod(x.shape[start:end + 1]),) + x.shape[end + 1:]
     return reshape(x, shape)
 
 
+@public
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim`` (which may be x.ndim, or negative)."""
-    axis = _one_dim("unsqueeze", dim, x.ndim + 1)
+    axis = one_dim("unsqueeze", dim, x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
+@public
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     """Remove dimensions of size 1 (all of them, or only ``dim`` if it has size 1)."""
     if dim is None:
@@ -91,36 +87,39 @@ class Permute(Function):
     """y = x with its axes reordered.   dL/dx = dL/dy with the inverse reordering."""
 
     @staticmethod
-    def forward(ctx: Node, x: Any, dims: tuple) -> Any:
+    def forward(ctx: Node, x: Array, dims: tuple) -> Array:
         ctx.dims = dims
         return x.transpose(dims)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         inverse = [0] * len(ctx.dims)
         for position, axis in enumerate(ctx.dims):
             inverse[axis] = position
         return grad_out.transpose(inverse), None
 
 
+@public
 def permute(x: Tensor, *dims: Any) -> Tensor:
-    dims = _sizes(dims)
+    dims = unpack_sizes(dims)
     if sorted(d % x.ndim if x.ndim else d for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: {dims} is not a reordering of the {x.ndim} dimensions "
                          f"of a tensor of shape {tuple(x.shape)}")
     return Permute.apply(x, tuple(d % x.ndim for d in dims))
 
 
+@public
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
-    a, b = _one_dim("transpose", dim0, x.ndim), _one_dim("transpose", dim1, x.ndim)
+    a, b = one_dim("transpose", dim0, x.ndim), one_dim("transpose", dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[a], dims[b] = dims[b], dims[a]
     return Permute.apply(x, tuple(dims))
 
 
+@public
 def t(x: Tensor) -> Tensor:
     """Transpose of a matrix (a 0-d or 1-d tensor is returned as is)."""
     if x.ndim > 2:
@@ -138,17 +137,18 @@ class Expand(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, shape: tuple) -> Any:
+    def forward(ctx: Node, x: Array, shape: tuple) -> Array:
         return backend.get_array_module(x).broadcast_to(x, shape)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         return grad_out, None
 
 
+@public
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """Broadcast x to ``sizes``; -1 keeps a dimension's size."""
-    sizes = _sizes(sizes)
+    sizes = unpack_sizes(sizes)
     if len(sizes) < x.ndim:
         raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of "
                          f"dimensions of the tensor, shape {tuple(x.shape)}")
@@ -166,13 +166,14 @@ class Cat(Function):
     """y = x_1, x_2, ... joined along an axis.   dL/dx_k = the slice of dL/dy that x_k filled."""
 
     @staticmethod
-    def forward(ctx: Node, axis: int, *arrays: Any) -> Any:
+    def forward(ctx: Node, axis: int, *arrays: Array) -> Array:
         ctx.axis = axis
         ctx.sizes = [a.shape[axis] for a in arrays]
+        # along axis 0: (n_1, D), (n_2, D), ... -> (n_1 + n_2 + ..., D)
         return backend.get_array_module(arrays[0]).concatenate(arrays, axis=axis)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         grads, start = [], 0
         for size in ctx.sizes:
             index = [slice(None)] * grad_out.ndim
@@ -186,15 +187,15 @@ class Stack(Function):
     """y = x_1, x_2, ... stacked along a new axis.   dL/dx_k = dL/dy at position k of that axis."""
 
     @staticmethod
-    def forward(ctx: Node, axis: int, *arrays: Any) -> Any:
+    def forward(ctx: Node, axis: int, *arrays: Array) -> Array:
         ctx.axis = axis
-        return backend.get_array_module(arrays[0]).stack(arrays, axis=axis)
+        return backend.get_array_module(arrays[0]).stack(arrays, axis=axis)  # k of (N, D) -> (k, N, D) at 0
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
         count = grad_out.shape[ctx.axis]
-        return (None, *(xp.take(grad_out, k, axis=ctx.axis) for k in range(count)))
+        return (None, *(xp.take(grad_out, k, axis=ctx.axis) for k in range(count)))  # (k, N, D) -> k of (N, D)
 
 
 def _check_joinable(op_name: str, tensors: Sequence[Tensor]) -> None:
@@ -208,11 +209,12 @@ def _check_joinable(op_name: str, tensors: Sequence[Tensor]) -> None:
         raise TypeError(f"{op_name}: tensors must have the same dtype, got {sorted(dtype_list)}")
 
 
+@public(method=False)
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension; the other sizes must match."""
     _check_joinable("cat", tensors)
     first = tensors[0]
-    axis = _one_dim("cat", dim, first.ndim)
+    axis = one_dim("cat", dim, first.ndim)
     for x in tensors[1:]:
         if x.ndim != first.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, first.shape)) if i != axis):
             raise ValueError(f"cat: sizes must match except in dimension {axis}, got shapes "
@@ -220,13 +222,14 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return Cat.apply(axis, *tensors)
 
 
+@public(method=False)
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension."""
     _check_joinable("stack", tensors)
     shapes = {tuple(x.shape) for x in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {[tuple(x.shape) for x in tensors]}")
-    axis = _one_dim("stack", dim, tensors[0].ndim + 1)
+    axis = one_dim("stack", dim, tensors[0].ndim + 1)
     return Stack.apply(axis, *tensors)
 
 
@@ -245,18 +248,18 @@ class GetItem(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, index: tuple) -> Any:
+    def forward(ctx: Node, x: Array, index: tuple) -> Array:
         ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         xp = backend.get_array_module(grad_out)
         grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
         if is_basic_index(ctx.index):
             grad[ctx.index] = grad_out
         else:
-            backend.scatter_add(grad, ctx.index, grad_out)
+            scatter_add(grad, ctx.index, grad_out)
         return grad, None
 
 
@@ -303,7 +306,7 @@ def array_index(x: Tensor, index: Any, op_name: str) -> tuple:
         parts.extend(_index_part(item, xp, x.device))
     normalized = tuple(parts)
     try:
-        backend.check_indices_in_bounds(x.array, normalized)
+        check_indices_in_bounds(x.array, normalized)
     except IndexError as error:
         raise out_of_range(op_name, index, x, error) from None
     return normalized
@@ -315,6 +318,7 @@ def out_of_range(op_name: str, index: Any, x: Tensor, error: Exception) -> Index
                       f"{tuple(x.shape)} ({error})")
 
 
+@public(method=False)
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with NumPy's rules; the gradient flows back to the selected elements."""
     normalized = array_index(x, index, "getitem")
@@ -333,14 +337,14 @@ class SetItem(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, value: Any, index: tuple) -> Any:
+    def forward(ctx: Node, x: Array, value: Array, index: tuple) -> Array:
         ctx.index = index
         out = x.copy()
         out[index] = value
         return out
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad_out.copy()
@@ -363,6 +367,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
                          f"at index {index!r} of a tensor of shape {tuple(x.shape)} ({error})") from None
 
 
+@public(method=False)
 def numel(input: Tensor) -> int:  # noqa: A002
     """The number of elements of input (the product of its shape)."""
     return int(require_tensor("numel", input).array.size)

@@ -10,8 +10,10 @@ from typing import Any
 
 import tinydl.backend as backend
 import tinydl.return_types as return_types
+from ..backend import Array
 from ..engine import Node, Function, Tensor
-from .reduce import is_numpy_int, normalize_dims
+from .common import is_numpy_int, normalize_dims
+from .registry import public
 
 
 class TakeAlongDim(Function):
@@ -21,21 +23,21 @@ class TakeAlongDim(Function):
     """
 
     @staticmethod
-    def forward(ctx: Node, x: Any, indices: Any, axis: int) -> Any:
+    def forward(ctx: Node, x: Array, indices: Array, axis: int) -> Array:
         ctx.shape, ctx.axis = x.shape, axis
         ctx.save_for_backward(indices)
-        return backend.get_array_module(x).take_along_axis(x, indices, axis=axis)
+        return backend.get_array_module(x).take_along_axis(x, indices, axis=axis)  # (N, D), (N, k) -> (N, k)
 
     @staticmethod
-    def backward(ctx: Node, grad_out: Any) -> tuple:
+    def backward(ctx: Node, grad_out: Array) -> tuple:
         (indices,) = ctx.saved_tensors
         xp = backend.get_array_module(grad_out)
-        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)
-        grad[_positions_along(indices, ctx.axis)] = grad_out  # each position at most once: no add
+        grad = xp.zeros(ctx.shape, dtype=grad_out.dtype)                   # (N, D)
+        grad[_positions_along(indices, ctx.axis)] = grad_out  # (N, k) into (N, D); each position once: no add
         return grad, None, None
 
 
-def _positions_along(indices: Any, axis: int) -> tuple:
+def _positions_along(indices: Array, axis: int) -> tuple:
     """The integer index that addresses x[..., indices[i, j, ...], ...] with ``indices`` along ``axis``."""
     xp = backend.get_array_module(indices)
     ndim = indices.ndim
@@ -46,7 +48,7 @@ def _positions_along(indices: Any, axis: int) -> tuple:
     return tuple(grids)
 
 
-def _sorting_order(x: Any, axis: int, descending: bool) -> Any:
+def _sorting_order(x: Array, axis: int, descending: bool) -> Array:
     """Indices that sort x along axis; equal elements keep their order (a stable sort)."""
     xp = backend.get_array_module(x)
     if not descending:
@@ -67,11 +69,12 @@ def _check(op_name: str, x: Any, dim: int) -> int:
     return axis
 
 
-def _gather(x: Tensor, order: Any, axis: int, result_type: type) -> Any:
+def _gather(x: Tensor, order: Array, axis: int, result_type: type) -> Any:
     """(values, indices) named tuple: x gathered at ``order`` along axis, differentiably."""
     return result_type(TakeAlongDim.apply(x, order, axis), Tensor(order.astype("int64", copy=False)))
 
 
+@public
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
     """(values, indices) with x's elements sorted along ``dim``, as ``torch.sort``.
 
@@ -84,6 +87,7 @@ def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     return _gather(x, _sorting_order(x.array, axis, descending), axis, return_types.sort)
 
 
+@public
 def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort x along ``dim`` (int64, no gradient), as ``torch.argsort``."""
     axis = _check("argsort", x, dim)
@@ -93,6 +97,7 @@ def argsort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = F
     return Tensor(_sorting_order(x.array, axis, descending).astype("int64", copy=False))
 
 
+@public
 def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """(values, indices) of the k largest (or smallest) elements along ``dim``, as ``torch.topk``.
 

@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 import tinydl.backend as backend
+from ..backend import Array
 
 # Numerators list the highest power's coefficient first; each denominator is
 # monic (its leading coefficient, 1, is left out).
@@ -38,7 +39,7 @@ _SMALL_END, _MIDDLE_END = 0.46875, 4.0
 _LARGE_END = 32.0  # erfc(32) ~ 1e-447 is 0 even in float64: beyond it erf is exactly +-1
 
 
-def _rational(t: Any, numerator: tuple, denominator: tuple) -> Any:
+def _rational(t: Array, numerator: tuple, denominator: tuple) -> Array:
     """P(t) / Q(t) by Horner's rule; Q is monic with one coefficient fewer listed than P."""
     top = numerator[0] * t + numerator[1]
     bottom = t + denominator[0]
@@ -48,7 +49,7 @@ def _rational(t: Any, numerator: tuple, denominator: tuple) -> Any:
     return top / bottom
 
 
-def _exp_minus_square(y: Any, xp: Any) -> Any:
+def _exp_minus_square(y: Array, xp: Any) -> Array:
     """e^(-y^2), without the rounding error of squaring y first (Cody's trick).
 
     Split y = r + d with r = y rounded down to a multiple of 1/16: r^2 is exact,
@@ -58,7 +59,7 @@ def _exp_minus_square(y: Any, xp: Any) -> Any:
     return xp.exp(-r * r) * xp.exp(-(y - r) * (y + r))
 
 
-def erf_array(x: Any) -> Any:
+def erf_array(x: Array) -> Array:
     """erf(x) elementwise, in x's floating dtype (float64: within a few ulps)."""
     gpu_erf = backend.gpu_special_function(x, "erf")
     if gpu_erf is not None:

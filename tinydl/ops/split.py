@@ -7,15 +7,18 @@ with no backward of its own to write.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..engine import Tensor
-from .shape import _one_dim, getitem
+from .common import one_dim
+from .registry import public
+from .shape import getitem
 
 
+@public
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     """x's elements start .. start+length-1 along ``dim`` (a view sharing x's storage)."""
-    axis = _one_dim("narrow", dim, x.ndim)
+    axis = one_dim("narrow", dim, x.ndim)
     size = x.shape[axis]
     if start < 0:
         start += size
@@ -25,6 +28,7 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     return getitem(x, (slice(None),) * axis + (slice(start, start + length),))
 
 
+@public
 def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
     """Pieces along ``dim``: of ``split_size`` each (the last may be smaller), or of the given sizes.
 
@@ -32,7 +36,7 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
     """
     if tensor.ndim == 0:
         raise ValueError("split: cannot split a 0-d tensor")
-    axis = _one_dim("split", dim, tensor.ndim)
+    axis = one_dim("split", dim, tensor.ndim)
     size = tensor.shape[axis]
     if isinstance(split_size_or_sections, int) and not isinstance(split_size_or_sections, bool):
         step = split_size_or_sections
@@ -51,13 +55,14 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
     return tuple(pieces)
 
 
+@public
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:  # noqa: A002
     """At most ``chunks`` pieces of ceil(size / chunks) along ``dim`` (PyTorch's rule: may return fewer)."""
     if not isinstance(chunks, int) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive integer, got {chunks!r}")
     if input.ndim == 0:
         raise ValueError("chunk: cannot chunk a 0-d tensor")
-    size = input.shape[_one_dim("chunk", dim, input.ndim)]
+    size = input.shape[one_dim("chunk", dim, input.ndim)]
     if size == 0:  # PyTorch: `chunks` empty pieces
         return split(input, [0] * chunks, dim)
     return split(input, math.ceil(size / chunks), dim)
