@@ -1,6 +1,8 @@
 """Devices: cpu always, cuda when CuPy and a GPU are there; clear errors otherwise."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -78,3 +80,21 @@ def test_array_from_python_names_the_op_it_was_given_to():
     assert backend.array_from_python([[1, 2], [3, 4]]).shape == (2, 2)
     with pytest.raises(ValueError, match=r"^full\(\): cannot make an array from list"):
         backend.array_from_python([[1, 2], [3]], "full")  # ragged: not an array
+
+
+@pytest.mark.parametrize("prebuilt", [True, False], ids=["prebuilt-settings", "numpy.errstate"])
+def test_quiet_floating_errors_silences_and_restores(monkeypatch, prebuilt):
+    """Both paths (NumPy 2's prebuilt settings, plain errstate) are quiet inside, nest, and restore."""
+    if not prebuilt:
+        monkeypatch.setattr(backend, "_QUIET_EXTOBJ", None)
+    before = np.geterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with backend.quiet_floating_errors():
+            assert np.log(np.zeros(1))[0] == -np.inf
+            with backend.quiet_floating_errors(np):
+                assert np.isnan(np.zeros(1) / np.zeros(1))[0]
+            assert np.float32(3e38) * np.float32(10) == np.inf
+        assert np.geterr() == before
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            np.log(np.zeros(1))

@@ -20,7 +20,6 @@ CUDA, so ``import tinydl`` works (and stays fast) on machines without it.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Union
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy
 
 from .devices import Device, DeviceError  # noqa: F401  (DeviceError: backend.DeviceError too)
-from .printing import format_array  # noqa: F401  TEMPORARY re-export for engine.py, the lead removes it
 
 # An n-dimensional array of either backend: numpy.ndarray on "cpu", cupy.ndarray on "cuda".
 # The ops' signatures say `Array` where they take or return one. CuPy is optional, so at
@@ -268,9 +266,6 @@ def array_from_python(data: Any, op_name: str = "tensor") -> numpy.ndarray:
         raise ValueError(f"{op_name}(): cannot make an array from {type(data).__name__}: {error}") from None
 
 
-host_array = array_from_python  # TEMPORARY old name for creation.py and ops/shape.py, the lead removes it
-
-
 def as_numpy_dtype(dtype: Any) -> numpy.dtype:
     """A numpy dtype from anything numpy accepts ("float32", numpy.float32, tinydl.float32, ...)."""
     if isinstance(dtype, numpy.dtype):
@@ -313,19 +308,6 @@ class _QuietNumpy:
 
     def __exit__(self, *exc_info: Any) -> None:
         _extobj_contextvar.reset(self.token)
-
-
-# TEMPORARY re-export for engine.py, creation.py and ops/nn.py, the lead removes it:
-# the random-number plumbing moved to tinydl/rng.py. rng.py imports this module,
-# so the old names are looked up lazily, when first asked for, not imported here.
-_MOVED_TO_RNG = {"Generator", "default_generator", "manual_seed", "uniform", "standard_normal",
-                 "integers", "permutation"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_RNG:
-        return getattr(importlib.import_module("tinydl.rng"), name)
-    raise AttributeError(f"module 'tinydl.backend' has no attribute {name!r}")
 
 
 # ------------------------------------------------------------ special functions

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+import tinydl.rng as rng
 from .engine import Tensor
 from .ops.common import unpack_sizes
 
@@ -49,7 +50,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     # Python floats are float32 unless dtype says otherwise; NumPy scalars keep their dtype.
     # Convert straight to the target dtype: through float32 first, 0.1 would lose digits.
     target_dtype = dtypes.inferred_dtype(data) if dtype is None else backend.as_numpy_dtype(dtype)
-    host = backend.host_array(data).astype(target_dtype, copy=False)
+    host = backend.array_from_python(data, "tensor").astype(target_dtype, copy=False)
     array = backend.to_device(host, backend.normalize_device(device))
     return Tensor(array, requires_grad=requires_grad)
 
@@ -91,7 +92,7 @@ def full(size: Shape, fill_value: Any, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it, as PyTorch)."""
     if dtype is None:
-        dtype = dtypes.python_data_dtype(backend.host_array(fill_value))
+        dtype = dtypes.python_data_dtype(backend.array_from_python(fill_value, "full"))
     xp = backend.module_for_device(backend.normalize_device(device))
     array = xp.full(_shape((size,) if isinstance(size, int) else tuple(size)), fill_value,
                     dtype=backend.as_numpy_dtype(dtype))
@@ -163,7 +164,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     """Uniform samples in [0, 1) (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
     dtype = _dtype_or(dtype, dtypes.get_default_dtype())
-    array = backend.uniform(xp, 0.0, 1.0, _shape(size), dtype, generator)
+    array = rng.uniform(xp, 0.0, 1.0, _shape(size), dtype, generator)
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -172,7 +173,7 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """Standard normal samples (seed with tinydl.manual_seed, or pass a tinydl.Generator)."""
     xp = backend.module_for_device(backend.normalize_device(device))
     dtype = _dtype_or(dtype, dtypes.get_default_dtype())
-    array = backend.standard_normal(xp, _shape(size), dtype, generator)
+    array = rng.standard_normal(xp, _shape(size), dtype, generator)
     return Tensor(array, requires_grad=requires_grad)
 
 
@@ -184,13 +185,13 @@ def randint(low: int, high: int | None = None, size: Shape = (), dtype: Any = No
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     xp = backend.module_for_device(backend.normalize_device(device))
-    return Tensor(backend.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT),
+    return Tensor(rng.integers(xp, low, high, _shape(tuple(size)), _dtype_or(dtype, dtypes.DEFAULT_INT),
                                    generator))
 
 
-def manual_seed(seed: int) -> backend.Generator:
+def manual_seed(seed: int) -> rng.Generator:
     """Seed tinydl's random generators on every backend (rand, randn, init, dropout).
 
     Returns the default generator, as PyTorch does (``.initial_seed()`` gives ``seed`` back).
     """
-    return backend.manual_seed(seed)
+    return rng.manual_seed(seed)

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
+import tinydl.printing as printing
 from .backend import NUMPY_ARRAY, Array
 from .size import Size
 
@@ -231,7 +232,7 @@ class Tensor:
     def __repr__(self) -> str:
         """As PyTorch prints: ``tensor([1.5000, 2.0000], requires_grad=True)`` (see set_printoptions)."""
         prefix = "tensor("
-        body = backend.format_array(backend.to_device(self.array, "cpu"), prefix)
+        body = printing.format_array(backend.to_device(self.array, "cpu"), prefix)
         extras = []
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")

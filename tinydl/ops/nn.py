@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import tinydl.backend as backend
+import tinydl.rng as rng
 from ..backend import Array
 from ..engine import Node, Function, Tensor
 from .arguments import require_tensor
@@ -388,6 +389,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:  # 
     with backend.device_scope(input.array):  # the mask is made on input's GPU
         if p == 1:
             return Dropout.apply(input, xp.zeros(input.shape, dtype=input.dtype))
-        keep = backend.uniform(xp, 0.0, 1.0, input.shape, input.dtype) >= p
+        keep = rng.uniform(xp, 0.0, 1.0, input.shape, input.dtype) >= p
         mask = keep.astype(input.dtype) * input.dtype.type(1 / (1 - p))
     return Dropout.apply(input, mask)

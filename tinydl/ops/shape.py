@@ -273,9 +273,9 @@ def _index_part(item: Any, xp: Any, device: str) -> tuple:
     if isinstance(item, Tensor):
         item = item.array
     elif isinstance(item, (list, tuple)):
-        item = backend.host_array(item)
+        item = backend.array_from_python(item, "index")
     elif isinstance(item, range):  # x[range(n), y]: the list of its integers, as PyTorch reads it
-        item = backend.host_array(item).astype("int64", copy=False)  # int64 even when empty
+        item = backend.array_from_python(item, "index").astype("int64", copy=False)  # int64 even when empty
     elif is_numpy_int(item):
         return (int(item),)
     if backend.is_ndarray(item) and item.ndim == 0 and item.dtype.kind in "iu":

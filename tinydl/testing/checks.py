@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import tinydl.backend as backend
 import tinydl.cuda as cuda
+import tinydl.rng as rng
 from ..engine import Function, Tensor, no_grad, topological_order
 from ..gradcheck import GradcheckError, GradcheckWarning, gradcheck, input_names
 from ..gradcheck_diagnosis import check_node_gradients
@@ -143,7 +144,7 @@ def check_float32(report: LayerCheckReport, subject: Subject, example: list) -> 
         # your Functions' backward directly, on this graph, to see what they return.
         nodes = topological_order([out.grad_fn for out in outputs if out.grad_fn is not None])
         try:
-            check_node_gradients(nodes, backend.Generator().manual_seed(subject.seed).numpy, exact=True,
+            check_node_gradients(nodes, rng.Generator().manual_seed(subject.seed).numpy, exact=True,
                                  chosen=_your_function)
         except GradcheckError as error:
             if "gradient of dtype" in str(error):  # (a wrong shape is the gradcheck line's to report)
@@ -295,7 +296,7 @@ def _reference_gradients(subject: Subject, reference: Callable, inputs: list) ->
         result = reference(*inputs)
     items = list(result) if isinstance(result, (tuple, list)) else [result]
     if not all(isinstance(item, Tensor) for item in items):  # arrays or numbers: no graph to differentiate
-        return float_outputs([item if isinstance(item, Tensor) else Tensor(backend.host_array(item))
+        return float_outputs([item if isinstance(item, Tensor) else Tensor(backend.array_from_python(item, "check_function"))
                               for item in items]), None
     outputs = float_outputs(items)
     backward_with_weights(outputs, subject.seed)

@@ -130,7 +130,7 @@ def _compare(actual: Any, expected: Any, path: str, rtol: float | None, atol: fl
     elif _is_number(actual) and _is_number(expected):
         if check_dtype and type(actual) is not type(expected):
             raise _Mismatch(f"The (d)types do not match: {type(actual)} != {type(expected)}.", path)
-        _compare_arrays(backend.host_array(actual), backend.host_array(expected), path, *options)
+        _compare_arrays(backend.array_from_python(actual, "assert_close"), backend.array_from_python(expected, "assert_close"), path, *options)
     elif _is_tensor_like(actual) and _is_tensor_like(expected):
         _compare_tensor_likes(actual, expected, path, *options)
     else:
@@ -179,7 +179,7 @@ def _array(value: Any) -> Array:
     """The ndarray (NumPy or CuPy) holding a tensor-like's values."""
     if isinstance(value, Tensor):
         return value.array
-    return backend.host_array(value) if backend.is_numpy_scalar(value) else value
+    return backend.array_from_python(value, "assert_close") if backend.is_numpy_scalar(value) else value
 
 
 def _compare_arrays(actual: Array, expected: Array, path: str, rtol: float | None, atol: float | None,

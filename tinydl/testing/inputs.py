@@ -12,6 +12,7 @@ import contextlib
 from typing import Any, Iterator, Sequence
 
 import tinydl.backend as backend
+import tinydl.rng as rng
 from ..engine import Tensor
 
 __all__ = ["as_example", "backward_with_weights", "batch_size", "describe", "float_outputs", "from_shape",
@@ -34,8 +35,8 @@ def as_example(values: Sequence[Any]) -> list:
 
 def from_shape(shape: Sequence[int], seed: int) -> list:
     """One float32 input of ``shape`` with standard normal values (from a generator of its own)."""
-    host, generator = backend.module_for_device("cpu"), backend.Generator().manual_seed(seed)
-    return [Tensor(backend.standard_normal(host, tuple(shape), "float32", generator))]
+    host, generator = backend.module_for_device("cpu"), rng.Generator().manual_seed(seed)
+    return [Tensor(rng.standard_normal(host, tuple(shape), "float32", generator))]
 
 
 def is_float(value: Any) -> bool:
@@ -99,8 +100,8 @@ _WEIGHTS_SEED_OFFSET = 0x77656967  # "weig"
 
 def output_weights(outputs: list[Tensor], seed: int) -> list[Any]:
     """Fixed random weights v_k, one array per output: backward runs on L = sum_k <v_k, output_k>."""
-    generator = backend.Generator().manual_seed(seed + _WEIGHTS_SEED_OFFSET)
-    return [backend.standard_normal(backend.get_array_module(out.array), tuple(out.shape), out.dtype,
+    generator = rng.Generator().manual_seed(seed + _WEIGHTS_SEED_OFFSET)
+    return [rng.standard_normal(backend.get_array_module(out.array), tuple(out.shape), out.dtype,
                                     generator) for out in outputs]
 
 
@@ -125,7 +126,7 @@ def seeded(seed: int) -> Iterator[None]:
     same Dropout mask), so finite differences and repeated runs are comparable,
     and the caller's random stream is left exactly where it was.
     """
-    generator = backend.default_generator
+    generator = rng.default_generator
     saved = generator.numpy, generator.initial_seed()
     generator.manual_seed(seed)
     try:
