@@ -206,3 +206,16 @@ def test_type_error_names_the_type():
         tinydl.relu(np.ones(2))
     with pytest.raises(TypeError, match=r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not list"):
         tinydl.ones(2) @ [1.0, 2.0]
+
+
+def test_empty_and_empty_like_allocate_like_pytorch_and_fill_with_zeros():
+    """torch.empty's contract (shape, dtype, device, requires_grad); tinydl's memory is zeros."""
+    x = tinydl.empty(2, 3)
+    assert tuple(x.shape) == (2, 3) and x.dtype == tinydl.float32 and x.device == "cpu"
+    assert not x.array.any()
+    y = tinydl.empty((4,), dtype=tinydl.float64, requires_grad=True)
+    assert tuple(y.shape) == (4,) and y.dtype == tinydl.float64 and y.requires_grad and y.is_leaf
+    z = tinydl.empty_like(tinydl.ones(2, 2, dtype=tinydl.int64))
+    assert z.dtype == tinydl.int64 and tuple(z.shape) == (2, 2) and not z.array.any()
+    z[0] = tinydl.tensor([3, 4])  # allocate, then fill: what code written with empty does
+    assert z.tolist() == [[3, 4], [0, 0]]

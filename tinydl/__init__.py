@@ -13,9 +13,9 @@ from .backend import get_default_device, set_default_device
 from .dtypes import get_default_dtype, set_default_dtype
 from .dtypes import bool_ as bool  # noqa: A001  (PyTorch's name)
 from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8
-from .engine import Context, Node, Function, Tensor, enable_grad, is_grad_enabled, no_grad
-from .creation import (FloatTensor, LongTensor, arange, as_tensor, eye, from_numpy, full, full_like,
-                       linspace, manual_seed, ones, ones_like, rand, randint, randn, tensor, zeros,
+from .engine import Context, Function, Node, Tensor, enable_grad, is_grad_enabled, no_grad
+from .creation import (FloatTensor, LongTensor, arange, as_tensor, empty, empty_like, eye, from_numpy, full,
+                       full_like, linspace, manual_seed, ones, ones_like, rand, randint, randn, tensor, zeros,
                        zeros_like)
 from . import functional
 from .functional import *  # noqa: F401,F403  (tinydl.relu, tinydl.cat, ... as in PyTorch)

@@ -111,6 +111,17 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     return Tensor(array, requires_grad=requires_grad)
 
 
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``torch.empty``, for code that allocates and then fills. PyTorch leaves the memory
+    uninitialised; tinydl gives zeros (the same cost in NumPy, and no garbage values to puzzle over)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_like(other: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's ``torch.empty_like``: zeros here (see :func:`empty`)."""
+    return zeros_like(other, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
 def _like(other: Tensor, dtype: Any, device: Any) -> tuple:
     device = backend.normalize_device(device) if device is not None else other.device
     return backend.module_for_device(device), _dtype_or(dtype, other.dtype)
