@@ -478,7 +478,7 @@ class Node:
         self.saved_tensors: tuple = ()
         self.freed = False
         self.saved_at: int | None = None  # the write clock when forward saved tensors (see _write_clock)
-        self.watched: list = []           # version counters and their counts then: output, inputs
+        self.watched: list | tuple = ()   # version counters and their counts then: output, inputs
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep values for backward: arrays in tinydl's ops, Tensors in ``autograd.Function``."""
