@@ -31,6 +31,8 @@ from typing import Any, Callable
 import tinydl.backend as backend
 import tinydl.dtypes as dtypes
 import tinydl.printing as printing
+# `type(x) is NUMPY_ARRAY` is the cheapest "a NumPy array?" test: the hot paths below use it first,
+# and fall back to backend.is_ndarray (NumPy or CuPy) only when it fails.
 from .backend import NUMPY_ARRAY, Array
 from .size import Size
 
