@@ -54,7 +54,7 @@ class Adam(Optimizer):
 
             # The docstring's lines, computed in place in one scratch array: no temporary arrays
             # (for a large layer each one is a fresh allocation and a pass over memory). The
-            # plain form costs 1.3% more instructions on the W2 benchmark, so each line below
+            # plain form costs 2% more instructions on the W2 benchmark, so each line below
             # names the formula it computes.
             scratch = xp.multiply(g, 1 - beta1)                     # (1 - beta1) * g
             m *= beta1
