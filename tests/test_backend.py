@@ -67,8 +67,7 @@ def test_no_module_imports_numpy_for_tensor_math():
     allowed = {"backend.py", "rng.py", "printing.py", "dtypes.py", "gradcheck.py", "serialize.py", "data.py",
                "gradcheck_diagnosis.py",  # host-side: compares gradients on the CPU
                "naming.py", "trace.py", "draw.py", "anomaly.py",  # instruments: host-side summaries
-               "datasets.py", "safetensors_io.py",  # host-side: data generation, file formats
-               "indexing.py"}  # ops' scatter-add: numpy.add.at or cupyx.scatter_add, by the array's type
+               "datasets.py", "safetensors_io.py"}  # host-side: data generation, file formats
     offenders = [str(path.relative_to(package)) for path in package.rglob("*.py")
                  if path.name not in allowed
                  and path.relative_to(package).parts[0] != "coursework"  # tests and their checks: host-side

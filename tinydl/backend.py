@@ -311,6 +311,16 @@ class _QuietNumpy:
 
 
 # ------------------------------------------------------------ special functions
+def add_at_function(array: Any) -> Any:
+    """``numpy.add.at`` for a NumPy array, its CuPy spelling ``cupyx.scatter_add`` for a CuPy one:
+    ``f(target, index, values)`` adds values into target[index], every repeated index counted."""
+    if isinstance(array, numpy.ndarray):
+        return numpy.add.at
+    import cupyx  # noqa: PLC0415  (ships with cupy)
+
+    return cupyx.scatter_add
+
+
 def gpu_special_function(array: Any, name: str) -> Any:
     """``cupyx.scipy.special.<name>`` for a CuPy array (a fused GPU kernel); None for NumPy arrays.
 

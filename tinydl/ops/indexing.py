@@ -52,9 +52,4 @@ def scatter_add(target: Array, index: Any, values: Array) -> None:
     Why: ``target[index] += values`` adds only once for an index that repeats;
     the backward of indexing and of embedding must add every copy.
     """
-    if isinstance(target, backend.NUMPY_ARRAY):
-        backend.get_array_module(target).add.at(target, index, values)
-    else:  # CuPy's spelling of numpy.add.at
-        import cupyx  # noqa: PLC0415  (ships with cupy)
-
-        cupyx.scatter_add(target, index, values)
+    backend.add_at_function(target)(target, index, values)
